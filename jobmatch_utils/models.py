@@ -39,6 +39,8 @@ __all__ = [
     "load_model",
     "describe_model",
     "compare_with_card",
+    "explain_differences",
+    "CARD_USAGE_EXAMPLE",
     "hub_reachable",
     "stand_in_path",
     "build_card_architecture",
@@ -270,6 +272,25 @@ def compare_with_card(info: ModelInfo) -> list[dict[str, Any]]:
     loaded = asdict(info)
     return [{"property": key, "card": value, "loaded": loaded[key], "same": loaded[key] == value}
             for key, value in CARD_ARCHITECTURE.items()]
+
+
+#: The card's usage example.
+CARD_USAGE_EXAMPLE: tuple[str, ...] = ("Volksvertreter", "Parlamentarier", "Oberbürgermeister")
+
+_WHY = {
+    "transformer": "a different backbone class",
+    "max_seq_length": "titles are short (about 5–13 tokens), so a shorter limit changes nothing for them",
+    "do_lower_case": "the card's model lower-cases input; one that does not sees 'Nurse' and 'nurse' differently",
+    "pooling": "the card takes the [CLS] token's vector; mean pooling averages all token vectors instead",
+    "normalize": "without Normalize, cosine and dot product differ",
+    "dimension": "vectors of another size cannot be compared with the card's",
+}
+
+
+def explain_differences(info: ModelInfo) -> list[str]:
+    """One sentence per property where the loaded model differs from the card, saying why it matters."""
+    return [f"{row['property']}: card {row['card']!r}, loaded {row['loaded']!r} — {_WHY[row['property']]}"
+            for row in compare_with_card(info) if not row["same"]]
 
 
 def build_card_architecture(bert: str | Path, *, max_seq_length: int = 512, do_lower_case: bool = True,

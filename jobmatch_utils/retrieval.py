@@ -29,7 +29,7 @@ from .data import RetrievalSet
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["Ranking", "Encoding", "encode", "encode_like_evaluator", "search", "rank_set", "DEFAULT_TOP_K",
+__all__ = ["Ranking", "Encoding", "encode", "encode_like_evaluator", "search", "rank_set", "nearest_neighbours", "DEFAULT_TOP_K",
            "EVALUATOR_BATCH_SIZE"]
 
 #: Deep enough for every metric of the card (map@500 needs 500).
@@ -250,3 +250,31 @@ def rank_set(
     c_emb = embed(model, [retrieval_set.corpus[c] for c in cids], cache=store)
     return search(q_emb, c_emb, query_ids=judged + unjudged, corpus_ids=cids, top_k=top_k,
                   chunk_size=max(1, len(judged) + len(unjudged)))
+
+
+def nearest_neighbours(model: SentenceTransformer, retrieval_set: RetrievalSet, *, n_queries: int = 3,
+                       k: int = 5, cache: EmbeddingCache | bool = True):
+    """Top-k corpus titles for the first ``n_queries`` queries of a set, as a table.
+
+    Columns: ``query``, ``rank``, ``title``, ``score``, ``relevant`` (judged relevant or not).
+
+    Example (notebook 01):
+        >>> from jobmatch_utils.data import load_validation_set
+        >>> from jobmatch_utils.models import load_model
+        >>> model, _ = load_model("tiny")
+        >>> nearest_neighbours(model, load_validation_set(None, "de"), n_queries=1, k=2).shape
+        (2, 5)
+    """
+    import pandas as pd
+
+    qids = list(retrieval_set.queries)[:n_queries]
+    cids = list(retrieval_set.corpus)
+    ranking = search(encode(model, [retrieval_set.queries[q] for q in qids], cache=cache),
+                     encode(model, [retrieval_set.corpus[c] for c in cids], cache=cache),
+                     query_ids=qids, corpus_ids=cids, top_k=k)
+    relevant = retrieval_set.relevant
+    rows = [{"query": retrieval_set.queries[qid], "rank": rank, "title": retrieval_set.corpus[cid],
+             "score": float(score), "relevant": cid in relevant.get(qid, set())}
+            for row, qid in enumerate(qids)
+            for rank, (cid, score) in enumerate(zip(ranking.doc_ids(row), ranking.scores[row]), start=1)]
+    return pd.DataFrame(rows)
