@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Callable
@@ -10,11 +11,9 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
-from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
 
-from jobmatch_utils.data import SAMPLE_ROOT, load_validation_sets
+from jobmatch_utils.data import SAMPLE_ROOT
 from jobmatch_utils.report import NOTEBOOKS_DIR, ensure_kernel, list_notebooks
-from jobmatch_utils.retrieval import EVALUATOR_BATCH_SIZE
 
 NOTEBOOKS = list_notebooks()
 CELL_TIMEOUT = 900
@@ -33,26 +32,19 @@ def execute(path: Path, out: Path, kernel: str, **parameters) -> Path:
     return out / "artifacts"
 
 
-def check_01(artifacts: Path, model, data_root: Path) -> None:
-    summary = json.loads((artifacts / "summary.json").read_text())
-    rows = {row["language"]: row for row in summary["languages"]}
-    sets = load_validation_sets(data_root, ["en", "es", "de", "zh"])
-    assert set(rows) == set(sets)
-    for code, s in sets.items():
-        assert rows[code]["queries"] == len(s.queries) and rows[code]["corpus titles"] == len(s.corpus)
-        assert rows[code]["correct at rank 1"] == round(rows[code]["accuracy@1"] * len(s.relevant))
-    for code, s in sets.items():
-        evaluator = InformationRetrievalEvaluator(s.queries, s.corpus, s.relevant, accuracy_at_k=[1],
-                                                  precision_recall_at_k=[1], mrr_at_k=[1], ndcg_at_k=[1],
-                                                  map_at_k=[100], batch_size=EVALUATOR_BATCH_SIZE, write_csv=False)
-        theirs = evaluator(model)
-        assert rows[code]["accuracy@1"] == pytest.approx(theirs["cosine_accuracy@1"], abs=1e-12), code
-        assert rows[code]["map@100"] == pytest.approx(theirs["cosine_map@100"], abs=1e-9), code
-    assert summary["model"]["label"]
+def _load_checks() -> dict[str, Callable[[Path, object, Path], None]]:
+    """``tests/nbcheck_*.py`` each define ``NOTEBOOK`` (a stem) and ``check(artifacts, model, data_root)``."""
+    checks = {}
+    for file in sorted(Path(__file__).parent.glob("nbcheck_*.py")):
+        spec = importlib.util.spec_from_file_location(file.stem, file)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        checks[module.NOTEBOOK] = module.check
+    return checks
 
 
 #: What each notebook must have produced; a notebook without a check fails the suite.
-CHECKS: dict[str, Callable[[Path, object, Path], None]] = {"01_loading_the_model": check_01}
+CHECKS = _load_checks()
 
 
 def test_every_notebook_has_a_value_check() -> None:
@@ -107,4 +99,4 @@ def test_notebook_01_on_real_data_with_the_stand_in(tmp_path: Path, kernel: str,
     summary = json.loads((artifacts / "summary.json").read_text())
     assert {r["language"]: r["queries"] for r in summary["languages"]} == {"en": 105, "es": 185, "de": 203, "zh": 103}
     assert summary["model"]["is_stand_in"] and "NOT JobBGE" in summary["model"]["label"]
-    check_01(artifacts, stand_in[0], talentclef_root)
+    CHECKS["01_loading_the_model"](artifacts, stand_in[0], talentclef_root)
