@@ -101,23 +101,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if not (args.run and args.qrels):
             raise JobmatchError("--run and --qrels go together", fix="pass both, or --model with --data-dir")
         from .data import load_qrels
-        from .metrics import evaluate_ranking
-        from .trec import ranking_from_run, read_trec_run
+        from .evaluation import evaluate_run
+        from .metrics import TREC_METRICS
+        from .trec import read_trec_run
 
-        qrels = load_qrels(args.qrels)
-        relevant = {q: {d for d, r in judged.items() if r > 0} for q, judged in qrels.items()}
-        relevant = {q: d for q, d in relevant.items() if d}
-        run = read_trec_run(args.run)
-        missing = [q for q in relevant if q not in run.scores]
-        ignored = [q for q in run.scores if q not in relevant]
-        ranking = ranking_from_run(run, list(relevant))
-        for note in run.notes:
-            print(f"note: {note}", file=sys.stderr)
-        if missing:
-            print(f"note: {len(missing)} judged query(ies) have no line in the run: scored 0", file=sys.stderr)
-        if ignored:
-            print(f"note: {len(ignored)} run query(ies) have no relevant judgment: ignored", file=sys.stderr)
-        _print_scores(evaluate_ranking(ranking, relevant), args.format)
+        result = evaluate_run(load_qrels(args.qrels), read_trec_run(args.run), protocol=args.protocol)
+        print(f"protocol: {args.protocol}; {len(result.per_query)} queries evaluated", file=sys.stderr)
+        for line in result.report_lines():
+            print(f"note: {line}", file=sys.stderr)
+        scores = result.scores
+        if args.protocol == "trec" and args.format == "table":
+            scores = {k: v for k, v in scores.items() if k in TREC_METRICS}
+        _print_scores(scores, args.format)
         return 0
     from .data import load_validation_sets
     from .evaluation import card_table, rank_sets
@@ -179,8 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="metrics of a run file, or the card-format table of a model")
     evaluate.add_argument("--qrels", help="TREC qrels file")
     evaluate.add_argument("--run", help="TREC run file")
-    evaluate.add_argument("--protocol", choices=["sentence-transformers"], default="sentence-transformers",
-                          help="metric protocol (the card's)")
+    evaluate.add_argument("--protocol", choices=["sentence-transformers", "trec"], default="sentence-transformers",
+                          help="sentence-transformers (the card's, default) or trec (TalentCLEF's official script)")
     evaluate.add_argument("--format", choices=["table", "json", "csv"], default="table")
     evaluate.add_argument("--model", help="model to evaluate on the validation sets")
     evaluate.add_argument("--data-dir", help="TalentCLEF Task A root")

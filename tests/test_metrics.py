@@ -92,3 +92,102 @@ def test_end_to_end_equals_the_evaluator_on_real_data(talentclef_root: Path, sta
         theirs = evaluator_for(s.queries, s.corpus, s.relevant)(model)
         for key, value in ours.items():
             assert value == pytest.approx(theirs[f"cosine_{key}"], abs=1e-9), (code, key)
+
+
+# --- the trec protocol against ranx and pytrec_eval -------------------------------------------
+
+def strict_run(ranking: Ranking) -> dict[str, dict[str, float]]:
+    """The same ranking with strictly decreasing scores, so no library has a tie to break."""
+    return {q: {ranking.corpus_ids[i]: float(ranking.depth - r) for r, i in enumerate(ranking.indices[row])}
+            for row, q in enumerate(ranking.query_ids)}
+
+
+def ranx_scores(qrels: dict, run: dict, metrics: list[str]) -> dict[str, float]:
+    from ranx import Qrels, Run, evaluate
+
+    return evaluate(Qrels({q: {d: int(r) for d, r in docs.items()} for q, docs in qrels.items()}),
+                    Run(run), metrics, make_comparable=True)
+
+
+def pytrec_scores(qrels: dict, run: dict) -> dict[str, float]:
+    import pytrec_eval
+
+    measures = {"map", "recip_rank", "ndcg", "P_5", "P_10", "P_100"}
+    per_query = pytrec_eval.RelevanceEvaluator(qrels, measures).evaluate(run)
+    names = {"map": "map", "recip_rank": "mrr", "ndcg": "ndcg", "P_5": "precision@5", "P_10": "precision@10",
+             "P_100": "precision@100"}
+    # trec_eval -c: judged queries missing from the run count as 0
+    return {ours: sum(per_query.get(q, {}).get(theirs, 0.0) for q in qrels) / len(qrels)
+            for theirs, ours in names.items()}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_trec_protocol_equals_ranx_and_pytrec_eval(seed: int) -> None:
+    from jobmatch_utils.evaluation import evaluate_run
+    from jobmatch_utils.metrics import TREC_METRICS
+
+    ranking, relevant = random_case(seed)
+    qrels = {q: {d: 1 for d in docs} | {"d0": 0} for q, docs in relevant.items() if docs}  # a relevance-0 row
+    qrels["only-zero"] = {"d1": 0}                                                         # judged, nothing relevant
+    qrels["missing"] = {"d2": 1}                                                           # judged, not in the run
+    run = strict_run(ranking)
+    run["unjudged"] = {"d3": 1.0}
+    ours = evaluate_run(qrels, run, protocol="trec")
+    theirs = ranx_scores(qrels, {q: v for q, v in run.items() if q != "unjudged"}, list(TREC_METRICS))
+    for metric in TREC_METRICS:
+        assert ours.scores[metric] == pytest.approx(theirs[metric], abs=1e-6), metric
+    trec = pytrec_scores(qrels, run)
+    for metric in TREC_METRICS:
+        assert ours.scores[metric] == pytest.approx(trec[metric], abs=1e-6), metric
+    assert ours.missing_from_run == ["only-zero", "missing"] and ours.ignored_run_queries == ["q0", "unjudged"]
+    assert ours.per_query.loc["missing"].eq(0).all() and ours.per_query.loc["only-zero"].eq(0).all()
+
+
+def test_trec_map_divides_by_r_where_the_card_divides_by_min_k_r() -> None:
+    from jobmatch_utils.evaluation import evaluate_run
+
+    # 3 relevant, hits at ranks 1 and 2 of a 2-long run
+    run = {"q": {"a": 2.0, "b": 1.0}}
+    qrels = {"q": {"a": 1, "b": 1, "c": 1}}
+    trec = evaluate_run(qrels, run, protocol="trec", map_ks=[2])
+    card = evaluate_run(qrels, run, protocol="sentence-transformers", map_ks=[2])
+    assert trec.scores["map"] == pytest.approx(2 / 3) and trec.scores["map@2"] == pytest.approx(2 / 3)
+    assert card.scores["map@2"] == pytest.approx(1.0)
+
+
+def test_constructed_ties_break_by_ascending_document_id() -> None:
+    from jobmatch_utils.evaluation import evaluate_run
+
+    run = {"q": {"b": 0.5, "a": 0.5, "c": 0.5}}
+    assert evaluate_run({"q": {"a": 1}}, run, protocol="trec").scores["mrr"] == 1.0
+    assert evaluate_run({"q": {"c": 1}}, run, protocol="trec").scores["mrr"] == pytest.approx(1 / 3)
+
+
+def test_float32_near_ties_split_ranx_and_trec_eval_and_are_counted() -> None:
+    """Scores 1e-9 apart: ranx and the kit keep their order, trec_eval sees a tie (single precision)."""
+    from jobmatch_utils.evaluation import evaluate_run
+
+    run = {"q": {"a": 0.5 + 1e-9, "b": 0.5, "c": 0.1}}
+    qrels = {"q": {"b": 1}}
+    ours = evaluate_run(qrels, run, protocol="trec")
+    assert ours.scores["mrr"] == pytest.approx(ranx_scores(qrels, run, ["mrr"])) == 0.5
+    assert pytrec_scores(qrels, run)["mrr"] == 1.0  # trec_eval: tie, broken by document id ("b" > "a")
+    assert ours.ties == {"exact": 0, "float32": 1, "queries_affected": 1}
+    assert any("single precision" in line for line in ours.report_lines())
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_trec_protocol_on_real_runs_equals_ranx(talentclef_root: Path, stand_in) -> None:
+    from jobmatch_utils.evaluation import evaluate_run
+    from jobmatch_utils.metrics import TREC_METRICS
+
+    model, _ = stand_in
+    for code in ("es", "zh"):
+        s = load_validation_set(talentclef_root, code)
+        ranking = rank_set(model, s, top_k=100)
+        run = strict_run(ranking)
+        ours = evaluate_run(s.qrels, run, protocol="trec")
+        theirs = ranx_scores(s.qrels, run, list(TREC_METRICS))
+        for metric in TREC_METRICS:
+            assert ours.scores[metric] == pytest.approx(theirs[metric], abs=1e-6), (code, metric)
