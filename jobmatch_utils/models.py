@@ -328,7 +328,7 @@ def build_tiny_model(dest: str | Path | None = None, *, seed: int = 0, hidden_si
     Returns:
         The folder of the saved sentence-transformers model (reused if already built).
     """
-    key = hashlib.sha256(f"{seed}-{hidden_size}-{_TINY_VOCAB_TEXTS}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"v2-{seed}-{hidden_size}-{_TINY_VOCAB_TEXTS}".encode()).hexdigest()[:12]
     dest = Path(dest) if dest is not None else cache_dir() / f"tiny-bert-{key}"
     if (dest / "modules.json").exists():
         return dest
@@ -348,12 +348,12 @@ def build_tiny_model(dest: str | Path | None = None, *, seed: int = 0, hidden_si
         bert_dir = work_path / "bert"
         bert_dir.mkdir()
         wordpiece.save_model(str(bert_dir))
-        tokenizer = BertTokenizerFast(vocab_file=str(bert_dir / "vocab.txt"), do_lower_case=True)
+        tokenizer = BertTokenizerFast(vocab=str(bert_dir / "vocab.txt"), do_lower_case=True)
         tokenizer.save_pretrained(str(bert_dir))
         torch.manual_seed(seed)
         config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=hidden_size, num_hidden_layers=2,
                             num_attention_heads=2, intermediate_size=2 * hidden_size,
-                            max_position_embeddings=128)
+                            max_position_embeddings=128, initializer_range=0.5)  # wide init: distinct vectors
         BertModel(config).save_pretrained(str(bert_dir))
         model = build_card_architecture(bert_dir, max_seq_length=128)
         staged = work_path / "model"

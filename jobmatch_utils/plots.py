@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-__all__ = ["similarity_heatmap", "metric_bars"]
+__all__ = ["similarity_heatmap", "metric_bars", "metric_at_k_curves"]
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -53,4 +53,28 @@ def metric_bars(table: pd.DataFrame, metrics: Sequence[str], *, ax: Axes | None 
     ax.set_xlabel(table.index.name or "")
     ax.set_title(f"{title}\n{model_label}" if model_label else title, fontsize=10)
     ax.legend(title="metric", fontsize=8)
+    return ax
+
+
+def metric_at_k_curves(ours: pd.DataFrame, card: pd.DataFrame | None = None, *, metric: str = "ndcg",
+                       ax: Axes | None = None, model_label: str = "") -> Axes:
+    """metric@k against k, one line per set for the loaded model, the card's reported points as markers.
+
+    ``ours`` and ``card`` are card-format tables (rows ``metric@k``, columns sets).
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax, (7, 4))
+    rows = [i for i in ours.index if i.startswith(f"{metric}@")]
+    ks = [int(r.split("@")[1]) for r in rows]
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for colour, name in zip(colours, ours.columns):
+        ax.plot(ks, ours.loc[rows, name].to_numpy(), "-", color=colour, label=f"{name} (loaded)")
+        if card is not None and name in card.columns:
+            ax.plot(ks, card.loc[rows, name].to_numpy(), "o", color=colour, mfc="none", label=f"{name} (card, JobBGE)")
+    ax.set_xlabel("cut-off k (titles)")
+    ax.set_ylabel(f"{metric}@k")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"{metric}@k per language" + (f"\n{model_label}" if model_label else ""), fontsize=10)
+    ax.legend(fontsize=7, ncol=2)
     return ax
