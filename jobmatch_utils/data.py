@@ -16,6 +16,7 @@ Where data comes from, in order: an explicit argument; ``JOBMATCH_TALENTCLEF`` /
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import pandas as pd
 
 from .errors import DataFormatError, DataNotFoundError
 from .languages import language_code, language_folder
-from .textio import read_lines, read_tsv
+from .textio import describe_counts, normalise_title, read_lines, read_tsv
 
 __all__ = [
     "RetrievalSet",
@@ -146,7 +147,8 @@ def resolve_esco(explicit: str | Path | None = None) -> DataSource:
 
 
 def _load_titles(path: Path, id_column: str, what: str) -> tuple[dict[str, str], list[str]]:
-    rows = read_tsv(path, columns=2, header=(id_column, "jobtitle"), what=what)
+    counts: Counter[str] = Counter()
+    rows = read_tsv(path, columns=2, header=(id_column, "jobtitle"), what=what, counts=counts)
     titles: dict[str, str] = {}
     first_line: dict[str, int] = {}
     identical = 0
@@ -157,6 +159,10 @@ def _load_titles(path: Path, id_column: str, what: str) -> tuple[dict[str, str],
         if not title:
             raise DataFormatError(f"empty job title for {id_column} '{item_id}'", file=path,
                                   line=number, fix="fill in the title or delete the line")
+        canonical = normalise_title(title)
+        if canonical != title:
+            counts["title(s) Unicode-normalised (NFC, full-width Latin)"] += 1
+            title = canonical
         if item_id in titles:
             if titles[item_id] != title:
                 raise DataFormatError(
@@ -168,8 +174,9 @@ def _load_titles(path: Path, id_column: str, what: str) -> tuple[dict[str, str],
             continue
         titles[item_id] = title
         first_line[item_id] = number
-    notes = [f"{path.name}: {identical} repeated line(s) with the same id and title ignored"] if identical else []
-    return titles, notes
+    if identical:
+        counts["repeated line(s) with the same id and title ignored"] += identical
+    return titles, describe_counts(path, counts)
 
 
 def load_queries(path: str | Path) -> dict[str, str]:
@@ -324,6 +331,7 @@ def load_training_pairs(root: str | Path | None, language: str) -> pd.DataFrame:
         if not cells[2] or not cells[3]:
             raise DataFormatError("empty job title", file=path, line=number,
                                   fix="fill in both titles or delete the line")
+        cells[2], cells[3] = normalise_title(cells[2]), normalise_title(cells[3])
     frame = pd.DataFrame([cells for _, cells in rows], columns=["family_id", "esco_id", "anchor", "positive"],
                          dtype=object)
     frame["line"] = [number for number, _ in rows]

@@ -15,7 +15,7 @@ from pathlib import Path
 from .data import resolve_esco
 from .errors import DataFormatError, DataNotFoundError
 from .languages import language_code
-from .textio import _decode
+from .textio import _decode, normalise_title
 
 __all__ = ["Occupation", "esco_path", "load_esco_occupations", "load_isco_groups", "split_labels"]
 
@@ -49,7 +49,7 @@ def split_labels(field: str) -> tuple[str, ...]:
         >>> split_labels("nurse\\n\\n  nurse \\r\\nRN\\n")
         ('nurse', 'RN')
     """
-    labels = (" ".join(line.split()) for line in field.replace("\r", "\n").split("\n"))
+    labels = (normalise_title(line) for line in field.replace("\r", "\n").split("\n"))
     return tuple(dict.fromkeys(label for label in labels if label))
 
 
@@ -91,7 +91,7 @@ def load_esco_occupations(root: str | Path | None, language: str) -> list[Occupa
     seen: dict[str, int] = {}
     for line, row in _read_csv(path, _REQUIRED):
         uri = (row.get("conceptUri") or "").strip()
-        preferred = " ".join((row.get("preferredLabel") or "").split())
+        preferred = normalise_title(row.get("preferredLabel") or "")
         if not uri or not preferred:
             raise DataFormatError("empty conceptUri or preferredLabel", file=path, line=line,
                                   fix="every occupation needs both")

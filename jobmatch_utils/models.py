@@ -219,6 +219,12 @@ def load_model(model: str | ModelSpec | None = None, *, device: str = "cpu") -> 
     spec = model if isinstance(model, ModelSpec) else resolve_model(model)
     source = spec.source
     path = Path(spec.name_or_path)
+    if path.is_dir() and _asks_for_remote_code(path):
+        raise ModelLoadError(
+            "this model ships its own Python code (auto_map in config.json); the kit never enables "
+            "trust_remote_code", file=path / "config.json",
+            fix="read that code, then load it yourself with SentenceTransformer(path, trust_remote_code=True)",
+        )
     if path.is_dir() and not (path / "modules.json").exists():
         if not (path / "config.json").exists():
             raise ModelLoadError("not a model folder (no modules.json or config.json)", file=path,
@@ -233,6 +239,19 @@ def load_model(model: str | ModelSpec | None = None, *, device: str = "cpu") -> 
     name = JOBBGE_ID if spec.is_jobbge else (STAND_IN_ID if spec.is_stand_in else spec.name_or_path)
     return loaded, describe_model(loaded, name=name, path=spec.name_or_path, source=source,
                                   is_stand_in=spec.is_stand_in, is_jobbge=spec.is_jobbge)
+
+
+def _asks_for_remote_code(folder: Path) -> bool:
+    import json
+
+    for config in (folder / "config.json", folder / "tokenizer_config.json"):
+        try:
+            data = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("auto_map"):
+            return True
+    return False
 
 
 def describe_model(model: SentenceTransformer, *, name: str, path: str = "", source: str = "",

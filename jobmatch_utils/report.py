@@ -146,14 +146,14 @@ def run_report(
     result.notebooks = [NotebookResult(p.stem, "not run") for p in paths]
     print(f"Report → {out}\nModel: {spec_label}\nData:  {data_label}", flush=True)
     for position, (path, entry) in enumerate(zip(paths, result.notebooks), start=1):
-        declared = papermill.inspect_notebook(str(path))
-        parameters = {k: v for k, v in base.items() if k in declared}
-        if "output_dir" in declared:
-            parameters["output_dir"] = str(out / "artifacts" / path.stem)
         partial = out / f".{path.stem}.partial.ipynb"
         print(f"[{position}/{len(paths)}] {path.stem} …", flush=True)
         started = time.monotonic()
         try:
+            declared = _declared_parameters(path)
+            parameters = {k: v for k, v in base.items() if k in declared}
+            if "output_dir" in declared:
+                parameters["output_dir"] = str(out / "artifacts" / path.stem)
             papermill.execute_notebook(str(path), str(partial), parameters=parameters, kernel_name=kernel,
                                        cwd=str(path.parent), progress_bar=False, execution_timeout=cell_timeout,
                                        log_output=False)
@@ -179,6 +179,24 @@ def run_report(
         entry.model = _model_of(out / "artifacts" / path.stem)
         _write_index(result)
     return result
+
+
+def _declared_parameters(path: Path) -> set[str]:
+    """Names declared in a notebook's ``parameters`` cell (annotated or plain assignments)."""
+    import ast
+
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            tree = ast.parse(cell.source)
+            names = {node.target.id for node in tree.body if isinstance(node, ast.AnnAssign)
+                     and isinstance(node.target, ast.Name)}
+            names |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+                      if isinstance(t, ast.Name)}
+            return names
+    return set()
 
 
 def _keep_partial(partial: Path, failed: Path, entry: NotebookResult) -> None:

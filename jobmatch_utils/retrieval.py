@@ -29,7 +29,7 @@ from .data import RetrievalSet
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["Ranking", "Encoding", "encode", "encode_like_evaluator", "search", "rank_set", "nearest_neighbours", "DEFAULT_TOP_K",
+__all__ = ["Ranking", "Encoding", "encode", "encode_like_evaluator", "search", "rank_set", "nearest_neighbours", "warn_if_truncated", "DEFAULT_TOP_K",
            "EVALUATOR_BATCH_SIZE"]
 
 #: Deep enough for every metric of the card (map@500 needs 500).
@@ -38,6 +38,25 @@ DEFAULT_TOP_K = 500
 #: to ``InformationRetrievalEvaluator(batch_size=...)`` when the kit cross-checks against it.
 EVALUATOR_BATCH_SIZE = 128
 Encoding = Literal["evaluator", "distinct"]
+
+
+def warn_if_truncated(model: SentenceTransformer, texts: Sequence[str]) -> int:
+    """Warn once (with a count) when titles are longer than the model's max_seq_length; return the count."""
+    limit = model.max_seq_length
+    tokenizer = getattr(model, "tokenizer", None)
+    if not limit or tokenizer is None:
+        return 0
+    candidates = [t for t in set(texts) if len(t) > limit // 2]  # shorter texts cannot reach the limit
+    if not candidates:
+        return 0
+    lengths = tokenizer(candidates, add_special_tokens=True, truncation=False)["input_ids"]
+    too_long = sum(len(ids) > limit for ids in lengths)
+    if too_long:
+        import warnings
+
+        warnings.warn(f"{too_long} title(s) are longer than the model's {limit}-token limit and are truncated "
+                      "to their first tokens", stacklevel=3)
+    return too_long
 
 
 def _resolve_cache(model: SentenceTransformer, cache: EmbeddingCache | bool) -> EmbeddingCache | None:
@@ -75,6 +94,7 @@ def encode(
     store = _resolve_cache(model, cache)
     found, missing = store.get(texts) if store is not None else ({}, list(dict.fromkeys(texts)))
     if missing:
+        warn_if_truncated(model, missing)
         progress = len(missing) > 1000 if show_progress is None else show_progress
         # longest first: batches of similar length pad less
         order = sorted(range(len(missing)), key=lambda i: -len(missing[i]))
@@ -109,6 +129,7 @@ def encode_like_evaluator(
         stored = store.get_list(texts, batch_size)
         if stored is not None:
             return stored
+    warn_if_truncated(model, texts)
     progress = len(texts) > 1000 if show_progress is None else show_progress
     vectors = model.encode(texts, batch_size=batch_size, show_progress_bar=progress, convert_to_tensor=True)
     vectors = vectors.detach().cpu().float().numpy()

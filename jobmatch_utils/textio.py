@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import tempfile
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DataFormatError, DataNotFoundError
 
-__all__ = ["Line", "read_lines", "read_tsv", "atomic_write_text", "normalise_title"]
+__all__ = ["Line", "read_lines", "read_tsv", "atomic_write_text", "normalise_title", "describe_counts"]
 
 _MAGIC = {
     b"\x1f\x8b": "a gzip file",
@@ -55,12 +56,14 @@ def _decode(path: Path, raw: bytes) -> str:
     return text.removeprefix("\ufeff")  # a UTF-8 byte-order mark is harmless: drop it
 
 
-def read_lines(path: str | Path, *, what: str = "file") -> Iterator[Line]:
+def read_lines(path: str | Path, *, what: str = "file", counts: Counter[str] | None = None) -> Iterator[Line]:
     """Yield the non-blank lines of a UTF-8 text file (BOM and CRLF tolerated).
 
     Args:
         path: The file to read.
         what: What the file is, for the error message (``"queries file"``, ...).
+        counts: When given, recoverable oddities are counted into it (blank lines, a
+            byte-order mark, CRLF line ends), to be summarised once.
 
     Raises:
         DataNotFoundError: The file does not exist (or is a folder).
@@ -74,15 +77,31 @@ def read_lines(path: str | Path, *, what: str = "file") -> Iterator[Line]:
     if not path.is_file():
         fix = "it is a folder; name a file inside it" if path.is_dir() else "check the path"
         raise DataNotFoundError(f"{what} not found", file=path, fix=fix)
-    text = _decode(path, path.read_bytes())
+    raw = path.read_bytes()
+    text = _decode(path, raw)
+    if counts is not None and raw.startswith(b"\xef\xbb\xbf"):
+        counts["byte-order mark removed"] += 1
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise DataFormatError("contains NUL bytes: not a text file", file=path, line=line,
                               fix="point the kit at the plain-text file")
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r")
+    pieces = text.split("\n")
+    last = len(pieces)  # the piece after a final newline is not a blank line
+    for number, line in enumerate(pieces, start=1):
+        if line.endswith("\r"):
+            line = line[:-1]
+            if counts is not None:
+                counts["CRLF line end(s)"] += 1
         if line.strip():
             yield Line(number, line)
+        elif counts is not None and number < last:
+            counts["blank line(s) skipped"] += 1
+
+
+def describe_counts(path: str | Path, counts: Counter[str]) -> list[str]:
+    """``["<file>: 3 blank line(s) skipped", …]`` — each recoverable oddity once, with its count."""
+    name = Path(path).name
+    return [f"{name}: {n} {kind}" for kind, n in counts.items() if n]
 
 
 def read_tsv(
@@ -91,6 +110,7 @@ def read_tsv(
     columns: int,
     header: tuple[str, ...] | None = None,
     what: str = "file",
+    counts: Counter[str] | None = None,
 ) -> list[tuple[int, list[str]]]:
     """Read a tab-separated file with a fixed number of columns.
 
@@ -111,7 +131,7 @@ def read_tsv(
             many cells; the message names the line and the fix.
     """
     path = Path(path)
-    lines = iter(read_lines(path, what=what))
+    lines = iter(read_lines(path, what=what, counts=counts))
     first = next(lines, None)
     if first is None:
         raise DataFormatError(f"{what} is empty", file=path, line=1,
@@ -121,6 +141,8 @@ def read_tsv(
         cells = [cell.strip() for cell in line.text.split("\t")]
         while len(cells) > columns and cells[-1] == "":
             cells.pop()
+            if counts is not None:
+                counts["trailing tab(s) removed"] += 1
         if line is first and header is not None:
             if [c.lower() for c in cells] != [h.lower() for h in header]:
                 expected = "<TAB>".join(header)
@@ -153,14 +175,22 @@ def _looks_like_header(cells: list[str]) -> bool:
     return any(cell.lower() in known for cell in cells)
 
 
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def normalise_title(text: str) -> str:
-    """Unicode-normalise a title (NFKC: composed accents, half-width Latin) and fold spaces.
+    """Canonical form of a title: NFC (composed accents), full-width Latin to ASCII, spaces folded.
+
+    TalentCLEF's German files mix composed and decomposed umlauts (``ä`` as one character or
+    as ``a`` + combining diaeresis); the two look identical but are different strings. Only
+    full-width *Latin* and the ideographic space are folded (not all of NFKC), so Chinese
+    titles keep their characters.
 
     Example:
-        >>> normalise_title("Ａrzt  ") == "Arzt"
-        True
+        >>> normalise_title("A\u0308rztin") == "Ärztin", normalise_title("Ｎｕｒｓｅ　 RN")
+        (True, 'Nurse RN')
     """
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    return " ".join(unicodedata.normalize("NFC", text).translate(_FULL_WIDTH).split())
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

@@ -82,6 +82,7 @@ def read_trec_run(path: str | Path) -> Run:
     run = Run(scores={})
     duplicates = 0
     tags: set[str] = set()
+    ranks: dict[str, list[tuple[float, float]]] = {}
     lines = list(read_lines(path, what="run file"))
     if not lines:
         raise DataFormatError("run file is empty", file=path, line=1,
@@ -107,17 +108,32 @@ def read_trec_run(path: str | Path) -> Run:
                                   fix="replace NaN or infinite scores by real numbers")
         if len(cells) == 6:
             tags.add(cells[5])
+        try:
+            ranks.setdefault(qid, []).append((float(cells[3]), score))
+        except ValueError:
+            raise DataFormatError(f"rank '{cells[3]}' is not a number", file=path, line=line.number,
+                                  fix="the fourth column must be the rank (1, 2, …)") from None
         ranked = run.scores.setdefault(qid, {})
         if doc in ranked:
             duplicates += 1
             continue
         ranked[doc] = score
     run.tag = ",".join(sorted(tags))
+    conflicts = sum(1 for pairs in ranks.values() if _ranks_contradict_scores(pairs))
+    if conflicts:
+        run.notes.append(f"ranks contradict scores in {conflicts} query(ies): scores decide the order "
+                         "(as trec_eval and ranx do)")
     if duplicates:
         run.notes.append(f"{duplicates} duplicate document line(s) ignored (first kept)")
     if run.had_header:
         run.notes.append("header line skipped")
     return run
+
+
+def _ranks_contradict_scores(pairs: list[tuple[float, float]]) -> bool:
+    """True when ordering by rank puts a lower score before a strictly higher one."""
+    by_rank = sorted(pairs)
+    return any(later[1] > earlier[1] for earlier, later in zip(by_rank, by_rank[1:]))
 
 
 def ranking_from_run(run: Run | dict[str, dict[str, float]], query_ids: list[str] | None = None) -> Ranking:

@@ -62,3 +62,20 @@ def test_evaluate_model_writes_the_card_table(tiny_model_dir: Path, tmp_path: Pa
     table = pd.read_csv(tmp_path / "card_table.csv", index_col=0)
     assert list(table.columns) == ["full_en", "full_zh"] and len(table) == 37  # 5 metrics x 6 cut-offs + map at 7
     assert (tmp_path / "card_table.md").read_text().startswith("Model: ")
+
+
+def test_evaluate_trec_protocol_reports_what_it_counted(tmp_path: Path, capsys) -> None:
+    qrels = tmp_path / "qrels"
+    qrels.write_text("1 0 a 1\n1 0 b 1\n2 0 c 1\n", encoding="utf-8")
+    run = tmp_path / "run"
+    run.write_text("q_id Q0 doc_id rank score tag\n1 Q0 a 1 0.9 t\n1 Q0 x 2 0.8 t\n1 Q0 b 3 0.7 t\n9 Q0 a 1 0.5 t\n",
+                   encoding="utf-8")
+    assert main(["evaluate", "--qrels", str(qrels), "--run", str(run), "--protocol", "trec", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    import json
+
+    scores = json.loads(captured.out)
+    assert scores["map"] == pytest.approx(((1 + 2 / 3) / 2 + 0) / 2)  # query 2 is missing: 0, kept in the mean
+    assert scores["mrr"] == pytest.approx(0.5) and scores["precision@5"] == pytest.approx((2 / 5) / 2)
+    assert "1 judged query(ies) have no line in the run: scored 0 and kept in the mean" in captured.err
+    assert "1 run query(ies) have no judgment: ignored" in captured.err
