@@ -31,11 +31,10 @@ def _version(name: str) -> str:
 def cmd_info(args: argparse.Namespace) -> int:
     from .data import resolve_esco, resolve_talentclef
     from .models import hub_reachable, resolve_model
-    from .report import _label
 
     started = time.monotonic()
     spec = resolve_model(args.model)
-    print(f"model:        {_label(spec)}")
+    print(f"model:        {spec.label}")
     print(f"  path/id:    {spec.name_or_path}")
     print(f"  stand-in:   {'yes — numbers are NOT JobBGE' if spec.is_stand_in else 'no'}")
     print(f"  hub:        {'reachable' if hub_reachable() else 'not reachable (offline)'}")

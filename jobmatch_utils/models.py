@@ -73,6 +73,15 @@ class ModelSpec:
     is_jobbge: bool
     local_files_only: bool = False
 
+    @property
+    def label(self) -> str:
+        """One line naming the model and saying plainly whether it is JobBGE (before loading)."""
+        if self.is_jobbge:
+            return f"{self.name_or_path} — the real JobBGE (from {self.source})"
+        if self.is_stand_in:
+            return f"all-MiniLM-L6-v2 — offline stand-in, NOT JobBGE (from {self.source})"
+        return f"{self.name_or_path} — not JobBGE (from {self.source})"
+
 
 @dataclass(frozen=True)
 class ModelInfo:

@@ -107,16 +107,8 @@ class NotebookRun:
             "model": self.model_info.to_dict() if self.model_info else {
                 "name": self.model_spec.name_or_path, "source": self.model_spec.source,
                 "is_stand_in": self.model_spec.is_stand_in, "is_jobbge": self.model_spec.is_jobbge,
-                "label": _spec_label(self.model_spec)},
+                "label": self.model_spec.label},
         })
-
-
-def _spec_label(spec: ModelSpec) -> str:
-    if spec.is_jobbge:
-        return f"{spec.name_or_path} (the real JobBGE; from {spec.source})"
-    if spec.is_stand_in:
-        return f"all-MiniLM-L6-v2 (offline stand-in, NOT JobBGE; from {spec.source})"
-    return f"{spec.name_or_path} (not JobBGE; from {spec.source})"
 
 
 def start_notebook(namespace: MutableMapping[str, Any], name: str, *,
@@ -157,7 +149,7 @@ def start_notebook(namespace: MutableMapping[str, Any], name: str, *,
     print(f"Data:     {talentclef.describe()}" + ("  ← the kit's own small sample" if talentclef.is_sample else ""))
     if esco is not None:
         print(f"ESCO:     {esco.describe()}")
-    print(f"Model:    {_spec_label(spec)}")
+    print(f"Model:    {spec.label}")
     if smoke:
         print("Smoke run: a tiny random model on the bundled sample — the numbers below mean nothing.")
     print(f"Outputs:  {run.output_dir}")

@@ -134,7 +134,7 @@ def run_report(
         spec = resolve_model(model)
         talentclef = resolve_talentclef(data_dir)
         esco = resolve_esco(None)
-        spec_label = _label(spec)
+        spec_label = spec.label
         data_label = talentclef.describe()
         base = {"model": spec.name_or_path,
                 "data_dir": "" if talentclef.is_sample else str(talentclef.root),
@@ -207,14 +207,6 @@ def _keep_partial(partial: Path, failed: Path, entry: NotebookResult) -> None:
             entry.html = _to_html(failed).name
         except Exception:  # a notebook cut off mid-write may not convert; the .ipynb is enough
             entry.html = ""
-
-
-def _label(spec: Any) -> str:
-    if spec.is_jobbge:
-        return f"{spec.name_or_path} — the real JobBGE ({spec.source})"
-    if spec.is_stand_in:
-        return f"all-MiniLM-L6-v2 — offline stand-in, NOT JobBGE ({spec.source})"
-    return f"{spec.name_or_path} — not JobBGE ({spec.source})"
 
 
 def _model_of(artifacts: Path) -> str:
