@@ -110,8 +110,16 @@ class ModelInfo:
             kind = "not JobBGE"
         return f"{self.name} ({kind}; from {self.source})"
 
+    @property
+    def short_label(self) -> str:
+        """A few words for figure titles, e.g. ``all-MiniLM-L6-v2 (stand-in, not JobBGE)``."""
+        short = self.name.rstrip("/").split("/")[-1]
+        if self.is_jobbge:
+            return f"{short} (JobBGE)"
+        return f"{short} (stand-in, not JobBGE)" if self.is_stand_in else f"{short} (not JobBGE)"
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "label": self.label}
+        return {**asdict(self), "label": self.label, "short_label": self.short_label}
 
 
 def stand_in_path() -> Path:
