@@ -22,13 +22,15 @@ _PARTS = re.compile(r"([^\W_]+)", re.UNICODE)
 
 
 def fold_title(text: str) -> str:
-    """Lower-case and fold white space: the form every exact-match comparison uses.
+    """NFC-normalise, lower-case and fold white space: the form every exact-match comparison uses.
+
+    NFC matters: some TalentCLEF titles spell ``ä`` as ``a`` plus a combining diaeresis.
 
     Example:
         >>> fold_title("  Senior   Nurse ")
         'senior nurse'
     """
-    return " ".join(str(text).lower().split())
+    return " ".join(unicodedata.normalize("NFC", str(text)).lower().split())
 
 
 def strip_accents(text: str) -> str:
