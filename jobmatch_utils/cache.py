@@ -92,6 +92,9 @@ class EmbeddingCache:
     def __len__(self) -> int:
         return len(self._load())
 
+    def __bool__(self) -> bool:  # a cache is a cache even when empty (``len`` would make it falsy)
+        return True
+
     def get(self, texts: list[str]) -> tuple[dict[str, np.ndarray], list[str]]:
         """Return ``({text: vector} for cached texts, [texts not cached, unique, in order])``."""
         index = self._load()

@@ -12,6 +12,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from .crosslingual import add_crosslingual_command
 from .errors import JobmatchError
 
 __all__ = ["main", "build_parser"]
@@ -181,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--languages", default="en,es,de,zh", help="comma-separated codes (default all four)")
     evaluate.add_argument("--out", default="reports/evaluate", help="folder for card_table.csv/.md")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    add_crosslingual_command(sub)
     return parser
 
 

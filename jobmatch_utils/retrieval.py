@@ -258,7 +258,8 @@ def rank_set(
         >>> rank_set(model, load_validation_set(None, "en"), top_k=5).depth
         5
     """
-    store = _resolve_cache(model, cache) or False
+    resolved = _resolve_cache(model, cache)
+    store: EmbeddingCache | bool = resolved if resolved is not None else False  # an empty cache is falsy
     relevant = retrieval_set.relevant
     # the evaluator encodes only judged queries, in file order; unjudged ones are encoded apart
     judged = [q for q in retrieval_set.queries if q in relevant]

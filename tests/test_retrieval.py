@@ -86,3 +86,11 @@ def test_nearest_neighbours_table(tiny_model) -> None:
     table = nearest_neighbours(tiny_model, load_validation_set(SAMPLE_ROOT / "TaskA", "de"), n_queries=2, k=3)
     assert list(table.columns) == ["query", "rank", "title", "score", "relevant"] and len(table) == 6
     assert table.groupby("query")["score"].apply(lambda s: s.is_monotonic_decreasing).all()
+
+
+def test_rank_set_stores_into_an_empty_cache(tiny_model, tmp_path: Path) -> None:
+    cache = EmbeddingCache(model_fingerprint(tiny_model), root=tmp_path)
+    assert len(cache) == 0 and cache  # empty, yet a cache
+    s = load_validation_set(SAMPLE_ROOT / "TaskA", "en")
+    rank_set(tiny_model, s, top_k=3, cache=cache, encoding="distinct")
+    assert len(cache) == len(set(s.queries.values()) | set(s.corpus.values()))
