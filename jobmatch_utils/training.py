@@ -323,6 +323,24 @@ def _cuda() -> bool:
     return torch.cuda.is_available()
 
 
+def feasible_batch_size(model: Any, loss: Any, sets: Any, config: FinetuneConfig, checkpoints: Path) -> int:
+    """The configured batch size, halved until the no-duplicates sampler can fill one batch.
+
+    Small data (the bundled sample) has too few distinct titles for 128 pairs without a repeat.
+
+    Raises:
+        ParameterError: Not even a batch of 2 pairs can be formed.
+    """
+    size = config.batch_size
+    while size >= 2:
+        probe = build_trainer(model, loss, sets, replace(config, batch_size=size), checkpoints, max_steps=1)
+        if next(iter(probe.get_train_dataloader()), None) is not None:
+            return size
+        size //= 2
+    raise ParameterError("the training data makes no batch of 2 distinct pairs",
+                         fix="add training pairs (datasets) or point data_dir at the real TalentCLEF data")
+
+
 def measure_seconds_per_step(trainer: Any, steps: int = 3) -> float:
     """Time a few forward/backward passes on real training batches (weights unchanged)."""
     loader = trainer.get_train_dataloader()
@@ -331,7 +349,13 @@ def measure_seconds_per_step(trainer: Any, steps: int = 3) -> float:
     times = []
     iterator = iter(loader)
     for i in range(steps + 1):
-        batch = next(iterator)
+        batch = next(iterator, None)
+        if batch is None:  # small data: fewer batches than timing passes, start the loader again
+            iterator = iter(loader)
+            batch = next(iterator, None)
+        if batch is None:
+            raise ParameterError("the training data makes no full batch",
+                                 fix="lower batch_size or add training pairs (datasets)")
         start = time.perf_counter()
         value = loss(model, batch)
         value.backward()
@@ -394,6 +418,13 @@ def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: Train
     fp16, reason = precision_settings(config.fp16)
     loss, cache = build_loss(model, guide, config, texts)
     previous = last_checkpoint(checkpoints) if resume else None
+    notes: list[str] = []
+    if previous is None:
+        feasible = feasible_batch_size(model, loss, sets, config, checkpoints)
+        if feasible != config.batch_size:
+            notes.append(f"batch_size lowered from {config.batch_size} to {feasible}: the training data has too few "
+                         "distinct titles for larger batches without duplicates")
+            config = replace(config, batch_size=feasible)
     log_rows: list[dict[str, Any]] = []
     if previous is not None:
         state = json.loads((previous / "trainer_state.json").read_text(encoding="utf-8"))
@@ -420,7 +451,6 @@ def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: Train
     done = trainer.state.global_step - (int(previous.name.split("-")[-1]) if previous is not None else 0)
     pairs_per_step = config.batch_size * config.gradient_accumulation_steps * world
     log = pd.DataFrame(log_rows)
-    notes = []
     if cache is not None and cache.retokenized:
         notes.append("the guide's tokenizer differs from the student's: it saw text decoded from student tokens")
     return FinetuneResult(

@@ -139,7 +139,10 @@ def esco_pairs(occupations: Sequence[Any], *, pairs_per_occupation: int = 10, se
 
 def exclude_validation(frame: pd.DataFrame, validation: Mapping[str, RetrievalSet], *,
                        anchor_language: str, positive_language: str | pd.Series) -> tuple[pd.DataFrame, int]:
-    """Drop pairs whose anchor or positive is a validation title (query or corpus) of its language.
+    """Drop pairs whose anchor or positive is a validation title (query or corpus) of any language.
+
+    Any language, not only the pair's own: loanwords (``chef``, ``manager``) are the same string in
+    several validation sets, and a title seen in training is a title seen, whatever its label.
 
     Args:
         frame: Pairs with ``anchor`` and ``positive``.
@@ -158,12 +161,10 @@ def exclude_validation(frame: pd.DataFrame, validation: Mapping[str, RetrievalSe
         ...                    anchor_language="en", positive_language="en")[1]
         1
     """
-    titles = {code: {t.casefold() for t in (*s.queries.values(), *s.corpus.values())}
-              for code, s in validation.items()}
+    titles = {t.casefold() for s in validation.values() for t in (*s.queries.values(), *s.corpus.values())}
 
-    def seen(texts: pd.Series, languages: pd.Series) -> pd.Series:
-        return pd.Series([t.casefold() in titles.get(lang, ()) for t, lang in zip(texts, languages)],
-                         index=texts.index, dtype=bool)
+    def seen(texts: pd.Series, languages: pd.Series) -> pd.Series:  # languages kept for the caller's clarity
+        return pd.Series([t.casefold() in titles for t in texts], index=texts.index, dtype=bool)
 
     n = len(frame)
     anchor_lang = pd.Series([anchor_language] * n, index=frame.index)

@@ -291,3 +291,14 @@ def test_importing_the_training_modules_loads_no_torch(tmp_path: Path):
                                "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_batch_size_too_large_for_small_data_is_lowered_and_said(tiny_model_copy: Path, sample_sets,
+                                                                  tmp_path: Path):
+    """The sample has too few distinct titles for 128 pairs without a repeat (the report's default)."""
+    model, _ = load_model(str(tiny_model_copy))
+    guide, _ = load_model(str(tiny_model_copy))
+    config = FinetuneConfig(batch_size=128, max_steps=1, time_budget_s=0, seed=3)
+    result = finetune(model, guide, sample_sets, {}, config, tmp_path / "run")
+    assert result.steps == 1 and 2 <= result.pairs_seen < 128
+    assert any("batch_size lowered from 128" in note for note in result.notes)
