@@ -19,7 +19,7 @@ from jobmatch_utils.analysis import (
 )
 from jobmatch_utils.baseline import char_ngram_ranking, ranking_from_scores
 from jobmatch_utils.calibration import ScoreSample, calibration_table, pair_scores, precision_threshold
-from jobmatch_utils.data import RetrievalSet, load_validation_sets
+from jobmatch_utils.data import SAMPLE_ROOT, RetrievalSet, load_validation_sets
 from jobmatch_utils.errors import ParameterError
 from jobmatch_utils.isco import esco_label_index, link_queries, link_title, linking_coverage, metric_by_group
 from jobmatch_utils.metrics import per_query_metrics
@@ -134,8 +134,8 @@ def test_calibration_table_and_identical_pairs() -> None:
 
 def test_isco_groups_on_the_sample() -> None:
     """Every sample title is an ESCO label of its occupation, so en/de/es queries link to their own ISCO group."""
-    sets = load_validation_sets(None, ["en", "de", "es", "zh"])
-    links = link_queries(sets, None)
+    sets = load_validation_sets(SAMPLE_ROOT / "TaskA", ["en", "de", "es", "zh"])
+    links = link_queries(sets, SAMPLE_ROOT / "esco")
     group_of = {(code, t): o.isco_group for o in load_sample_occupations() for code, titles in o.titles.items()
                 for t in titles}
     for row in links.itertuples():
@@ -151,7 +151,7 @@ def test_isco_groups_on_the_sample() -> None:
     groups = metric_by_group(errors, links)
     assert groups.groupby("language")["queries"].sum().to_dict() == {c: len(sets[c].relevant) for c in ("de", "en", "es")}
     assert set(groups["group"]) >= {"Professionals", "Managers"}
-    assert "lehrerin" in esco_label_index(None, "de")                    # feminine readings of ESCO labels
+    assert "lehrerin" in esco_label_index(SAMPLE_ROOT / "esco", "de")                    # feminine readings of ESCO labels
 
 
 def test_link_title_ambiguity() -> None:
@@ -161,7 +161,7 @@ def test_link_title_ambiguity() -> None:
 
 
 def test_full_rankings_do_not_change_the_metrics(tiny_model) -> None:
-    sets = load_validation_sets(None, ["en"])
+    sets = load_validation_sets(SAMPLE_ROOT / "TaskA", ["en"])
     full = full_rankings(tiny_model, sets)["en"]
     assert full.depth == len(sets["en"].corpus)
     shallow = rank_set(tiny_model, sets["en"], top_k=50)

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def validation():
-    return load_validation_sets(None, ["en", "es", "de", "zh"])
+    return load_validation_sets(SAMPLE_ROOT / "TaskA", ["en", "es", "de", "zh"])
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +244,7 @@ def test_saved_model_reloads_and_scores_the_same(tiny_model_copy: Path, tmp_path
     assert (target / "modules.json").exists() and (target / "finetune.json").exists()
     assert (tmp_path / "model_card.md").exists() and not (tmp_path / "model.incomplete").exists()
     reloaded, _ = load_model(str(target))
-    sets = load_validation_sets(None, ["de"])
+    sets = load_validation_sets(SAMPLE_ROOT / "TaskA", ["de"])
     a = card_table(sets, rank_sets(model, sets))
     b = card_table(sets, rank_sets(reloaded, sets))
     pd.testing.assert_frame_equal(a, b)
