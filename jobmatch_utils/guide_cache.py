@@ -233,6 +233,16 @@ class _CachedGuide:
         return {"sentence_embedding": vectors.to(features["input_ids"].device)}
 
 
+class _Precomputed:
+    """Callable standing in for the student inside GISTEmbedLoss: the embeddings of known feature dicts."""
+
+    def __init__(self, features_list: Sequence[dict[str, Any]], embeddings: Sequence[Any]) -> None:
+        self.by_id = {id(features): embedding for features, embedding in zip(features_list, embeddings)}
+
+    def __call__(self, features: dict[str, Any]) -> dict[str, Any]:
+        return {"sentence_embedding": self.by_id[id(features)]}
+
+
 def _gist_base() -> type:
     from sentence_transformers.sentence_transformer.losses import GISTEmbedLoss
 
@@ -242,7 +252,9 @@ def _gist_base() -> type:
 class CachedGuideGISTEmbedLoss:
     """GISTEmbedLoss whose guide embeddings come from a :class:`GuideEmbeddingCache`.
 
-    Same arguments as ``GISTEmbedLoss`` plus ``cache``; the real guide stays in ``guide_model``
+    Same arguments as ``GISTEmbedLoss`` plus ``cache`` and ``chunk_size`` (rows per forward pass of
+    the student over the batch's texts sorted by length, see :mod:`jobmatch_utils.sorted_forward`;
+    0 = one forward per column, as sentence-transformers); the real guide stays in ``guide_model``
     (reported in the model card) and encodes live only texts missing from the cache. Created via
     ``__new__`` so that importing this module does not import torch.
 
@@ -275,22 +287,35 @@ def _cached_loss_class() -> type:
     class _CachedGuideGIST(base):  # type: ignore[misc, valid-type]
         """GISTEmbedLoss reading its guide embeddings from a cache (see CachedGuideGISTEmbedLoss)."""
 
-        def __init__(self, model: Any, guide: Any, *, cache: GuideEmbeddingCache, **kwargs: Any) -> None:
+        def __init__(self, model: Any, guide: Any, *, cache: GuideEmbeddingCache, chunk_size: int = 0,
+                     **kwargs: Any) -> None:
             super().__init__(model, freeze(guide), **kwargs)
             self.guide_cache = cache
+            self.chunk_size = int(chunk_size)
             self._lookup = _CachedGuide(cache, model, guide)
 
         def forward(self, sentence_features: Iterable[dict[str, Any]], labels: Any) -> Any:
-            real_guide, retokenize = self._modules["guide"], self.must_retokenize
-            # GISTEmbedLoss calls self.guide(features) on the student's features: hand it the lookup
-            self._modules.pop("guide")
-            object.__setattr__(self, "guide", self._lookup)
+            sentence_features = list(sentence_features)
+            stand_ins: dict[str, Any] = {"guide": self._lookup}
+            if self.chunk_size > 0 and len(sentence_features) == 2:
+                from .sorted_forward import length_sorted_embeddings
+
+                embeddings = length_sorted_embeddings(self.model, sentence_features, chunk_size=self.chunk_size)
+                if embeddings is not None:
+                    stand_ins["model"] = _Precomputed(sentence_features, embeddings)
+            retokenize = self.must_retokenize
+            # GISTEmbedLoss calls self.model(features) and self.guide(features) on the student's features:
+            # hand it the precomputed student embeddings and the guide lookup instead
+            real = {name: self._modules.pop(name) for name in stand_ins}
+            for name, stand_in in stand_ins.items():
+                object.__setattr__(self, name, stand_in)
             self.must_retokenize = False
             try:
                 return super().forward(sentence_features, labels)
             finally:
-                object.__delattr__(self, "guide")
-                self._modules["guide"] = real_guide
+                for name, module in real.items():
+                    object.__delattr__(self, name)
+                    self._modules[name] = module
                 self.must_retokenize = retokenize
 
     _CachedGuideGIST.__name__ = "CachedGuideGISTEmbedLoss"

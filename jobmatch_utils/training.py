@@ -7,11 +7,14 @@ on one CPU and under ``accelerate launch`` / ``torchrun`` (see :mod:`jobmatch_ut
 Scale is set by :class:`FinetuneConfig`; :func:`recipe_table` shows the card's value next to
 each scaled one.
 
-Three changes make it fast on CPU without changing what the loss computes:
+Three changes make it fast on CPU without changing what the loss computes or which pairs share a batch:
 
 * the guide encodes each distinct training text once (:mod:`jobmatch_utils.guide_cache`);
-* batches group titles of similar length (:mod:`jobmatch_utils.samplers`), so they pad less;
+* each batch's texts are embedded sorted by length, in chunks padded only to their own longest
+  text (:mod:`jobmatch_utils.sorted_forward`), so the student computes little padding;
 * ``max_seq_length`` is fitted to the longest training title (nothing is truncated).
+
+Length-bucketed batches (:mod:`jobmatch_utils.samplers`) remain an option (``length_grouping``).
 
 Interruptions lose nothing: checkpoints every ``save_steps`` under ``<output>/checkpoints``;
 :func:`finetune` resumes from the last one; the final model is written with
@@ -80,7 +83,10 @@ class FinetuneConfig:
         temperature, margin_strategy, margin: GISTEmbedLoss, as the card.
         max_seq_length: 0 = fitted to the longest training title.
         cached_guide: Encode each distinct text once with the guide (exact; fast).
-        length_grouping: Length-bucketed no-duplicates batches (fast; changes batch composition).
+        chunk_size: Embed each batch's texts sorted by length, in chunks of at most this many, each
+            padded only to its own longest text (exact; fast); 0 = one forward per column.
+        length_grouping: Length-bucketed no-duplicates batches (changes which pairs share a batch;
+            little faster once ``chunk_size`` sorts texts within each batch).
         pool_batches: Batches per length-sorted pool.
         fp16: Ask for fp16; used only where the hardware supports it (a CUDA GPU).
         eval_steps: Evaluate every so many steps; 0 = not during training; -N = N times, evenly spaced.
@@ -103,7 +109,8 @@ class FinetuneConfig:
     margin: float = 0.0
     max_seq_length: int = 0
     cached_guide: bool = True
-    length_grouping: bool = True
+    chunk_size: int = 128
+    length_grouping: bool = False
     pool_batches: int = 64
     fp16: bool = True
     eval_steps: int = 0
@@ -117,7 +124,8 @@ class FinetuneConfig:
     def card(cls) -> FinetuneConfig:
         """The card's own full-scale values (5 epochs, 128 x 2, fp16, 4 workers): a multi-GPU job."""
         return cls(batch_size=128, gradient_accumulation_steps=2, max_steps=0, time_budget_s=0, num_train_epochs=5,
-                   max_seq_length=512, length_grouping=False, dataloader_num_workers=4, eval_steps=200,
+                   max_seq_length=512, length_grouping=False, chunk_size=0,  # a GPU wants whole batches
+                   dataloader_num_workers=4, eval_steps=200,
                    save_steps=200, logging_steps=100)
 
     def check(self) -> FinetuneConfig:
@@ -211,7 +219,7 @@ def build_loss(model: SentenceTransformer, guide: SentenceTransformer, config: F
     if not config.cached_guide:
         return GISTEmbedLoss(model, guide, **kwargs), None
     cache = GuideEmbeddingCache.cached_build(model, guide, texts)
-    return CachedGuideGISTEmbedLoss(model, guide, cache=cache, **kwargs), cache
+    return CachedGuideGISTEmbedLoss(model, guide, cache=cache, chunk_size=config.chunk_size, **kwargs), cache
 
 
 def make_evaluator(validation: Mapping[str, RetrievalSet], *, ks: Sequence[int] = (1, 200)) -> Any:
