@@ -5,6 +5,7 @@ the before/after table, the training log and the summary.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
     from .guide_cache import GuideEmbeddingCache
 
 __all__ = ["config_from_params", "SMOKE_OVERRIDES", "masking_report", "before_after_table", "ndcg_deltas",
-           "training_log_table", "finetune_summary"]
+           "training_log_table", "finetune_summary", "RECIPE_ATTEMPTS", "recipe_attempts"]
+
+#: Recipes measured with ``benchmarks/finetune_recipes.py`` on the real data (stand-in model).
+RECIPE_ATTEMPTS = Path(__file__).resolve().parents[1] / "data" / "reference" / "finetune_recipes.csv"
 
 #: What ``smoke=True`` changes, so the test run takes seconds (numbers mean nothing).
 SMOKE_OVERRIDES: dict[str, Any] = {"batch_size": 8, "max_steps": 4, "time_budget_s": 0.0, "save_steps": 2,
@@ -42,8 +46,11 @@ def config_from_params(params: Mapping[str, Any]) -> FinetuneConfig:
 
 def masking_report(student: SentenceTransformer, cache: GuideEmbeddingCache, sets: TrainingSets, *,
                    batch_size: int, batches: int = 3, seed: int = 42, margin: float = 0.0,
-                   examples: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   examples: int = 5, distinct_occupations: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """How many in-batch negatives the guide masks on the first batches of each training set.
+
+    ``distinct_occupations`` draws the batches as training does with that setting (no two pairs
+    of one occupation in a batch).
 
     Returns:
         ``(counts, examples)``: one row per batch (masked anchor–positive, anchor–anchor and
@@ -58,7 +65,9 @@ def masking_report(student: SentenceTransformer, cache: GuideEmbeddingCache, set
         size = min(batch_size, len(dataset))
         if size < 2:
             continue
-        sampler = LengthBucketedNoDuplicatesBatchSampler(dataset, batch_size=size, drop_last=True, seed=seed)
+        sampler = LengthBucketedNoDuplicatesBatchSampler(
+            dataset, batch_size=size, drop_last=True, seed=seed, pool_batches=1,
+            pair_groups=sets.pair_occupations() if distinct_occupations else None)
         for number, batch in enumerate(sampler):
             if number >= batches:
                 break
@@ -128,7 +137,8 @@ def finetune_summary(*, model_label: str, guide_label: str, result: FinetuneResu
         "model": model_label, "guide": guide_label, "steps": result.steps, "pairs_seen": result.pairs_seen,
         "train_seconds": result.train_seconds, "pairs_per_second": result.pairs_per_second,
         "batch_size": config.batch_size, "gradient_accumulation_steps": config.gradient_accumulation_steps,
-        "world_size": result.world_size, "learning_rate": config.learning_rate, "seed": config.seed,
+        "world_size": result.world_size, "learning_rate": config.learning_rate, "temperature": config.temperature,
+        "seed": config.seed, "distinct_occupations": config.distinct_occupations,
         "datasets": list(datasets), "training_pairs": {k: len(v) for k, v in sets.pairs.items()},
         "excluded_validation_pairs": dict(sets.excluded),
         "max_seq_length_trained": result.max_seq_length, "resumed_from": result.resumed_from,
@@ -139,3 +149,23 @@ def finetune_summary(*, model_label: str, guide_label: str, result: FinetuneResu
         "unk_rate": unk["[UNK] share of tokens"].to_dict() if unk is not None else {},
         "output_model": model_path, "notes": list(result.notes),
     }
+
+
+def recipe_attempts(path: str | Path = RECIPE_ATTEMPTS, *, languages: Sequence[str] = ("en", "es", "de", "zh"),
+                    ) -> pd.DataFrame:
+    """The recipes tried, one row each: what changed, steps, pairs and the ndcg@200 change per language.
+
+    Sorted by budget, then by the mean change on Spanish and German (the target languages).
+
+    Example:
+        >>> recipe_attempts().columns[:3].tolist()
+        ['budget_s', 'recipe', 'what']
+    """
+    frame = pd.read_csv(path)
+    deltas = [f"{code} Δndcg@200" for code in languages if f"{code} Δndcg@200" in frame.columns]
+    table = frame[["budget_s", "recipe", "what", "steps", "pairs", "train_s", *deltas]].copy()
+    table["budget_s"] = table["budget_s"].astype(int)
+    target = [c for c in deltas if c.split()[0] in ("es", "de")]
+    table["_order"] = -table[target].mean(axis=1) if target else 0.0
+    table = table.sort_values(["budget_s", "_order"]).drop(columns="_order").reset_index(drop=True)
+    return table

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, default=0)
     p.add_argument("--time-budget", type=float, default=0.0, help="seconds of training (0 = none)")
     p.add_argument("--learning-rate", type=float, default=5e-5)
+    p.add_argument("--temperature", type=float, default=0.01, help="GISTEmbedLoss temperature (card 0.01)")
     p.add_argument("--save-steps", type=int, default=100)
     p.add_argument("--max-pairs", type=int, default=0, help="seeded sample of at most N pairs per set")
     p.add_argument("--out", required=True, help="output folder: checkpoints/ and model/")
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         config = FinetuneConfig(batch_size=args.batch_size, gradient_accumulation_steps=args.grad_accum,
                                 max_steps=args.max_steps, time_budget_s=args.time_budget,
-                                learning_rate=args.learning_rate, save_steps=args.save_steps, eval_steps=0)
+                                learning_rate=args.learning_rate, temperature=args.temperature,
+                                save_steps=args.save_steps, eval_steps=0)
     validation = load_validation_sets(args.data_dir, ["en", "es", "de", "zh"])
     sets = load_training_sets(args.data_dir, args.esco_dir, [d.strip() for d in args.datasets.split(",")],
                               validation, max_pairs=args.max_pairs, seed=config.seed)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .budget import budget_callback_class, evaluation_fractions, saved_seconds, shared_value
 from .data import RetrievalSet
 from .errors import ParameterError
 from .outputs import staged_directory
@@ -85,6 +86,8 @@ class FinetuneConfig:
         cached_guide: Encode each distinct text once with the guide (exact; fast).
         chunk_size: Embed each batch's texts sorted by length, in chunks of at most this many, each
             padded only to its own longest text (exact; fast); 0 = one forward per column.
+        distinct_occupations: No two pairs of one occupation in a batch (they would be each other's
+            false negatives; the guide misses many of them in German and Spanish).
         length_grouping: Length-bucketed no-duplicates batches (changes which pairs share a batch;
             little faster once ``chunk_size`` sorts texts within each batch).
         pool_batches: Batches per length-sorted pool.
@@ -110,6 +113,7 @@ class FinetuneConfig:
     max_seq_length: int = 0
     cached_guide: bool = True
     chunk_size: int = 128
+    distinct_occupations: bool = True
     length_grouping: bool = False
     pool_batches: int = 64
     fp16: bool = True
@@ -124,9 +128,15 @@ class FinetuneConfig:
     def card(cls) -> FinetuneConfig:
         """The card's own full-scale values (5 epochs, 128 x 2, fp16, 4 workers): a multi-GPU job."""
         return cls(batch_size=128, gradient_accumulation_steps=2, max_steps=0, time_budget_s=0, num_train_epochs=5,
-                   max_seq_length=512, length_grouping=False, chunk_size=0,  # a GPU wants whole batches
+                   max_seq_length=512, length_grouping=False, distinct_occupations=False,  # the card's batches
+                   chunk_size=0,  # a GPU wants whole batches
                    dataloader_num_workers=4, eval_steps=200,
                    save_steps=200, logging_steps=100)
+
+    @property
+    def by_time(self) -> bool:
+        """Whether the run is bounded by ``time_budget_s`` (no ``max_steps``, no epochs)."""
+        return self.max_steps <= 0 and self.num_train_epochs <= 0 and self.time_budget_s > 0
 
     def check(self) -> FinetuneConfig:
         """Raise ParameterError for values that cannot work."""
@@ -135,6 +145,9 @@ class FinetuneConfig:
                                  fix="use a batch_size of 2 or more (the card uses 128)")
         if self.max_steps <= 0 and self.time_budget_s <= 0 and self.num_train_epochs <= 0:
             raise ParameterError("neither max_steps nor time_budget_s is set", fix="set one of them above 0")
+        if self.by_time and self.lr_scheduler_type not in ("linear", "constant"):
+            raise ParameterError(f"lr_scheduler_type = {self.lr_scheduler_type!r} with a time budget",
+                                 fix="use linear or constant (the schedule runs on the budget's clock), or set max_steps")
         if self.margin_strategy not in ("absolute", "relative"):
             raise ParameterError(f"margin_strategy = {self.margin_strategy!r}", fix="use absolute or relative")
         return self
@@ -158,7 +171,8 @@ def recipe_table(config: FinetuneConfig, *, max_seq_length: int | None = None, d
         "num_train_epochs": "-", "max_steps": config.max_steps or f"time budget {config.time_budget_s:.0f} s",
         "fp16": config.fp16 if fp16_used is None else fp16_used,
         "dataloader_num_workers": config.dataloader_num_workers,
-        "batch_sampler": "no_duplicates, length-bucketed" if config.length_grouping else "no_duplicates",
+        "batch_sampler": ", ".join(["no_duplicates"] + ["one pair per occupation"] * config.distinct_occupations
+                                   + ["length-bucketed"] * config.length_grouping),
         "multi_dataset_batch_sampler": "proportional",
         "max_seq_length": max_seq_length or config.max_seq_length or "fitted to titles",
         "weight_decay": 0.0, "max_grad_norm": 1.0, "dataloader_drop_last": True, "eval_batch_size": 128,
@@ -249,61 +263,57 @@ def last_checkpoint(folder: str | Path) -> Path | None:
     return max(found, key=lambda p: int(p.name.split("-")[-1])) if found else None
 
 
-def _callbacks(config: FinetuneConfig, log_rows: list[dict[str, Any]]) -> list[Any]:
-    from transformers import TrainerCallback
+def _time_scheduled(trainer_class: type, clock: Any, warmup_ratio: float, schedule: str) -> type:
+    """``trainer_class`` whose learning-rate schedule runs on the budget's clock (see :mod:`.budget`)."""
+    from .budget import linear_schedule
 
-    class Budget(TrainerCallback):
-        """Stop when the training time (evaluation excluded) reaches the budget; log every record."""
+    class TimeScheduledTrainer(trainer_class):  # type: ignore[misc, valid-type]
+        def create_scheduler(self, num_training_steps: int, optimizer: Any = None) -> Any:
+            import torch
 
-        def __init__(self) -> None:
-            self.start = time.perf_counter()
-            self.eval_seconds = 0.0
-            self._eval_started: float | None = None
+            if self.lr_scheduler is None:
+                factor = ((lambda _: linear_schedule(clock.fraction(), warmup_ratio)) if schedule == "linear"
+                          else (lambda _: 1.0))
+                self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer or self.optimizer, factor)
+                self._created_lr_scheduler = True
+            return self.lr_scheduler
 
-        def train_seconds(self) -> float:
-            return time.perf_counter() - self.start - self.eval_seconds
-
-        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
-            if config.time_budget_s > 0 and self.train_seconds() >= config.time_budget_s:
-                control.should_training_stop = True
-                control.should_save = True
-            if control.should_evaluate:
-                self._eval_started = time.perf_counter()
-            return control
-
-        def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
-            if self._eval_started is not None:
-                self.eval_seconds += time.perf_counter() - self._eval_started
-                self._eval_started = None
-            return control
-
-        def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> Any:
-            if logs and state.is_world_process_zero:
-                log_rows.append({"step": state.global_step, "train_seconds": round(self.train_seconds(), 2),
-                                 **{k: v for k, v in logs.items() if isinstance(v, (int, float))}})
-            return control
-
-    return [Budget()]
+    return TimeScheduledTrainer
 
 
 def build_trainer(model: SentenceTransformer, loss: Any, sets: TrainingSets, config: FinetuneConfig,
                   output_dir: str | Path, *, max_steps: int, evaluator: Any = None,
-                  log_rows: list[dict[str, Any]] | None = None, callbacks: Sequence[Any] = ()) -> Any:
-    """sentence-transformers' trainer with the card's arguments at this run's scale."""
+                  log_rows: list[dict[str, Any]] | None = None, callbacks: Sequence[Any] = (),
+                  clock: Any = None, time_schedule: bool = False) -> Any:
+    """sentence-transformers' trainer with the card's arguments at this run's scale.
+
+    Args:
+        clock: The budget's clock (:func:`jobmatch_utils.budget.budget_callback_class`); a new one
+            without a progress bar when not given.
+        time_schedule: The learning rate follows the fraction of the time budget spent, not steps.
+    """
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from sentence_transformers.base.sampler import BatchSamplers, MultiDatasetBatchSamplers
+    from transformers.trainer_callback import PrinterCallback
+
+    from .budget import budget_callback_class
 
     from .samplers import LengthBucketedNoDuplicatesBatchSampler
 
     fp16, _ = precision_settings(config.fp16)
     sampler: Any = BatchSamplers.NO_DUPLICATES
-    if config.length_grouping:
+    pair_groups = sets.pair_occupations() if config.distinct_occupations else {}
+    if config.length_grouping or any(pair_groups.values()):
         import functools
 
-        texts = list(dict.fromkeys(t for f in sets.pairs.values() for t in (*f["anchor"], *f["positive"])))
-        counts = model.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"] if texts else []
-        sampler = functools.partial(LengthBucketedNoDuplicatesBatchSampler, pool_batches=config.pool_batches,
-                                    text_lengths={t: len(ids) for t, ids in zip(texts, counts)})
+        lengths = None
+        if config.length_grouping:
+            texts = list(dict.fromkeys(t for f in sets.pairs.values() for t in (*f["anchor"], *f["positive"])))
+            counts = model.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"] if texts else []
+            lengths = {t: len(ids) for t, ids in zip(texts, counts)}
+        sampler = functools.partial(LengthBucketedNoDuplicatesBatchSampler, text_lengths=lengths,
+                                    pool_batches=config.pool_batches if config.length_grouping else 1,
+                                    pair_groups=pair_groups or None)
     eval_steps = config.eval_steps if (evaluator is not None and config.eval_steps > 0) else None
     args = SentenceTransformerTrainingArguments(
         output_dir=str(Path(output_dir)), max_steps=max_steps if max_steps > 0 else -1,
@@ -316,13 +326,19 @@ def build_trainer(model: SentenceTransformer, loss: Any, sets: TrainingSets, con
         eval_strategy="steps" if eval_steps else "no", eval_steps=eval_steps,
         save_strategy="steps", save_steps=max(1, config.save_steps), save_total_limit=2,
         logging_steps=max(1, config.logging_steps), logging_first_step=True, report_to="none",
-        disable_tqdm=False, ddp_find_unused_parameters=True, log_on_each_node=False,
+        disable_tqdm=clock is not None and clock.bar is not None, ddp_find_unused_parameters=True,
+        log_on_each_node=False,
         use_cpu=not _cuda(), dataloader_pin_memory=_cuda(),
         ddp_backend=None if _cuda() or int(os.environ.get("WORLD_SIZE", "1")) < 2 else "gloo")
-    return SentenceTransformerTrainer(model=model, args=args, train_dataset=to_dataset_dict(sets), loss=loss,
-                                      evaluator=evaluator,
-                                      callbacks=[*_callbacks(config, log_rows if log_rows is not None else []),
-                                                 *callbacks])
+    if clock is None:
+        clock = budget_callback_class()(config.time_budget_s, log_rows if log_rows is not None else [])
+    trainer_class: type = SentenceTransformerTrainer
+    if time_schedule:
+        trainer_class = _time_scheduled(trainer_class, clock, config.warmup_ratio, config.lr_scheduler_type)
+    trainer = trainer_class(model=model, args=args, train_dataset=to_dataset_dict(sets), loss=loss,
+                            evaluator=evaluator, callbacks=[clock, *callbacks])
+    trainer.remove_callback(PrinterCallback)  # the budget's own progress bar replaces tqdm: no raw log dicts
+    return trainer
 
 
 def _cuda() -> bool:
@@ -399,7 +415,7 @@ class FinetuneResult:
 
 def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: TrainingSets,
              validation: Mapping[str, RetrievalSet], config: FinetuneConfig, work_dir: str | Path, *,
-             resume: bool = True, callbacks: Sequence[Any] = ()) -> FinetuneResult:
+             resume: bool = True, callbacks: Sequence[Any] = (), progress: bool = True) -> FinetuneResult:
     """Fine-tune ``model`` in place with the card's recipe at the scale of ``config``.
 
     Args:
@@ -411,6 +427,12 @@ def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: Train
         work_dir: Checkpoints go to ``<work_dir>/checkpoints``.
         resume: Continue from the last checkpoint there, if any (with its step count and schedule).
         callbacks: Extra ``transformers.TrainerCallback`` objects (e.g. a progress display).
+        progress: With a time budget, show a progress bar over its seconds (else the trainer's over steps).
+
+    With a time budget (``max_steps`` 0), the run trains until the budget is spent and the
+    learning-rate schedule runs on the budget's clock (:mod:`jobmatch_utils.budget`), so a busy
+    machine gives fewer steps but the same schedule; a few real steps are timed first only to bound
+    the step count. With ``max_steps`` the run is step-based and deterministic.
 
     Example (notebook 04)::
 
@@ -434,25 +456,31 @@ def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: Train
                          "distinct titles for larger batches without duplicates")
             config = replace(config, batch_size=feasible)
     log_rows: list[dict[str, Any]] = []
+    by_time = config.by_time
     if previous is not None:
         state = json.loads((previous / "trainer_state.json").read_text(encoding="utf-8"))
         max_steps = int(state["max_steps"])
         log_rows.extend(_rows_from_state(state))
-    elif config.max_steps > 0 or config.num_train_epochs > 0:
+    elif not by_time:
         max_steps = config.max_steps
-    else:
+    else:  # an upper bound only: the budget's clock stops the run and drives the schedule
         probe = build_trainer(model, loss, sets, config, checkpoints, max_steps=1)
-        seconds = measure_seconds_per_step(probe)
-        max_steps = max(1, int(config.time_budget_s / seconds * 0.95))
-    if config.eval_steps < 0:
+        max_steps = max(2, int(config.time_budget_s / measure_seconds_per_step(probe) * 3) + 1)
+        max_steps = int(shared_value(max_steps))  # every process the same bound (each timed its own probe)
+    eval_fractions: list[float] = []
+    if config.eval_steps < 0 and by_time:
+        eval_fractions = evaluation_fractions(-config.eval_steps)
+        config = replace(config, eval_steps=0)
+    elif config.eval_steps < 0:
         config = replace(config, eval_steps=max(1, max_steps // (1 - config.eval_steps)))
-    evaluator = make_evaluator(validation) if validation and config.eval_steps > 0 else None
+    evaluator = make_evaluator(validation) if validation and (config.eval_steps > 0 or eval_fractions) else None
+    offset = saved_seconds(previous)
+    clock = budget_callback_class()(config.time_budget_s, log_rows, offset_s=offset, progress=progress and by_time,
+                                    eval_fractions=eval_fractions if evaluator is not None else [])
     trainer = build_trainer(model, loss, sets, config, checkpoints, max_steps=max_steps, evaluator=evaluator,
-                            log_rows=log_rows, callbacks=callbacks)
-    start = time.perf_counter()
+                            log_rows=log_rows, callbacks=callbacks, clock=clock, time_schedule=by_time)
     trainer.train(resume_from_checkpoint=str(previous) if previous is not None else None)
-    budget = next((c for c in trainer.callback_handler.callbacks if hasattr(c, "train_seconds")), None)
-    train_seconds = budget.train_seconds() if budget is not None else time.perf_counter() - start
+    train_seconds = clock.train_seconds()
     model.max_seq_length = original_length
     model.eval()
     world = trainer.args.world_size
@@ -464,7 +492,7 @@ def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: Train
     return FinetuneResult(
         steps=trainer.state.global_step, pairs_seen=trainer.state.global_step * pairs_per_step,
         train_seconds=round(train_seconds, 2),
-        pairs_per_second=round(done * pairs_per_step / train_seconds, 2) if train_seconds > 0 else 0.0,
+        pairs_per_second=round(done * pairs_per_step / (train_seconds - offset), 2) if train_seconds > offset else 0.0,
         fp16=fp16, fp16_reason=reason, max_seq_length=fitted, log=log,
         resumed_from=str(previous) if previous is not None else None,
         guide_texts=cache.texts if cache is not None else 0,

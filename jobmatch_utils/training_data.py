@@ -184,6 +184,8 @@ class TrainingSets:
         excluded: ``{name: pairs dropped because a text is a validation title}``.
         self_pairs: ``{name: pairs dropped because both texts are equal ignoring case}``.
         languages: ``{name: languages of its texts}``.
+        occupations: ``{name: occupation id of each pair}`` (row-aligned with ``pairs``; never fed
+            to the loss): lets a sampler keep two pairs of one occupation out of a batch.
     """
 
     pairs: dict[str, pd.DataFrame]
@@ -191,6 +193,7 @@ class TrainingSets:
     excluded: dict[str, int] = field(default_factory=dict)
     self_pairs: dict[str, int] = field(default_factory=dict)
     languages: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    occupations: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -222,6 +225,23 @@ class TrainingSets:
                 out.setdefault(lang, {}).update(dict.fromkeys(frame["anchor"]))
                 out[lang].update(dict.fromkeys(frame["positive"]))
         return {k: list(v) for k, v in out.items()}
+
+
+    def pair_occupations(self) -> dict[tuple[str, str], str]:
+        """``{(anchor, positive): occupation id}`` over all sets (the first id where a pair repeats)."""
+        out: dict[tuple[str, str], str] = {}
+        for name, frame in self.pairs.items():
+            for pair, occupation in zip(zip(frame["anchor"], frame["positive"]), self.occupations.get(name, ())):
+                out.setdefault(pair, occupation)
+        return out
+
+
+def _occupation_ids(frame: pd.DataFrame) -> pd.Series:
+    """The occupation of each pair: ``esco_id`` (TalentCLEF) or ``esco_uri`` (ESCO-built); empty if neither."""
+    for column in ("esco_id", "esco_uri"):
+        if column in frame.columns:
+            return frame[column].astype(str)
+    return pd.Series([""] * len(frame), index=frame.index, dtype=object)
 
 
 def _drop_self_pairs(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -282,10 +302,12 @@ def load_training_sets(data_root: str | Path | None, esco_root: str | Path | Non
                                      "is missing", fix=f"add that file or leave {name} out of datasets")
             frame, dropped = exclude_validation(frame, validation, anchor_language=code, positive_language=code)
             result.languages[name] = (code,)
-        frame = pin_columns(frame, where=name)
+        occupation = _occupation_ids(frame)
+        frame = pin_columns(frame, where=name).assign(_occupation=occupation.to_numpy())
         frame, same = _drop_self_pairs(frame)
         if max_pairs and len(frame) > max_pairs:
             frame = frame.sample(max_pairs, random_state=seed).reset_index(drop=True)
+        result.occupations[name] = frame.pop("_occupation").tolist()
         result.pairs[name], result.excluded[name], result.self_pairs[name] = frame, dropped, same
     return result
 

@@ -280,6 +280,14 @@ def test_two_processes_with_gloo(tiny_model_dir: Path, tmp_path: Path):
     assert result["world_size"] == 2 and result["steps"] == 3 and result["pairs_seen"] == 3 * 8 * 2
     assert (tmp_path / "ddp" / "model" / "modules.json").exists()
     shutil.rmtree(tmp_path / "ddp")
+    # with a time budget both processes follow the main process's clock: they stop at the same step
+    budget = [*command[:command.index("--max-steps")], "--time-budget", "4", "--save-steps", "1000", "--out",
+              str(tmp_path / "ddp-budget")]
+    done = subprocess.run(budget, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=110)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / "ddp-budget" / "result.json").read_text())
+    assert result["world_size"] == 2 and result["steps"] >= 1 and result["train_seconds"] >= 4
+    shutil.rmtree(tmp_path / "ddp-budget")
 
 
 def test_importing_the_training_modules_loads_no_torch(tmp_path: Path):
