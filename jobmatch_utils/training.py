@@ -113,7 +113,7 @@ class FinetuneConfig:
     max_seq_length: int = 0
     cached_guide: bool = True
     chunk_size: int = 128
-    distinct_occupations: bool = True
+    distinct_occupations: bool = False
     length_grouping: bool = False
     pool_batches: int = 64
     fp16: bool = True
@@ -128,7 +128,7 @@ class FinetuneConfig:
     def card(cls) -> FinetuneConfig:
         """The card's own full-scale values (5 epochs, 128 x 2, fp16, 4 workers): a multi-GPU job."""
         return cls(batch_size=128, gradient_accumulation_steps=2, max_steps=0, time_budget_s=0, num_train_epochs=5,
-                   max_seq_length=512, length_grouping=False, distinct_occupations=False,  # the card's batches
+                   max_seq_length=512, length_grouping=False,
                    chunk_size=0,  # a GPU wants whole batches
                    dataloader_num_workers=4, eval_steps=200,
                    save_steps=200, logging_steps=100)
