@@ -22,12 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 #: name -> (datasets, FinetuneConfig overrides, what it tests)
 RECIPES: dict[str, tuple[tuple[str, ...], dict, str]] = {
-    "card": (("full_de", "full_es"), {"distinct_occupations": False},
+    "card": (("full_de", "full_es"), {},
              "the card's knobs at laptop scale, TalentCLEF de+es pairs, the card's no-duplicates batches"),
-    "occupations": (("full_de", "full_es"), {}, "card + no two pairs of one occupation in a batch"),
-    "occupations-lr2e-4": (("full_de", "full_es"), {"learning_rate": 2e-4}, "occupations at 4x the learning rate"),
-    "occupations-mix": (("full_de", "full_es", "mix"), {}, "occupations + mix"),
-    "occupations-no-mask": (("full_de", "full_es"), {"margin": -10.0},
+    "occupations": (("full_de", "full_es"), {"distinct_occupations": True},
+                    "card + no two pairs of one occupation in a batch"),
+    "occupations-lr2e-4": (("full_de", "full_es"), {"learning_rate": 2e-4, "distinct_occupations": True},
+                           "occupations at 4x the learning rate"),
+    "occupations-no-mask": (("full_de", "full_es"), {"margin": -10.0, "distinct_occupations": True},
                             "occupations, with a margin that never masks: every in-batch candidate stays"),
     "lr2e-4": (("full_de", "full_es"), {"learning_rate": 2e-4, "distinct_occupations": False},
                "card at 4x the learning rate"),
@@ -46,8 +47,8 @@ RECIPES: dict[str, tuple[tuple[str, ...], dict, str]] = {
                                              "distinct_occupations": False}, "temperature 0.1 at 4x the card's lr"),
     "t0.05": (("full_de", "full_es"), {"temperature": 0.05, "distinct_occupations": False},
               "temperature 0.05 at the card's lr"),
-    "t0.05-lr2e-4-occupations": (("full_de", "full_es"), {"learning_rate": 2e-4, "temperature": 0.05},
-                                 "t0.05-lr2e-4 with no two pairs of one occupation in a batch"),
+    "t0.05-lr3e-4-mix": (("full_de", "full_es", "mix"), {"learning_rate": 3e-4, "temperature": 0.05},
+                         "notebook 04's defaults: temperature 0.05, lr 3e-4, + mix"),
     "t0.05-lr2e-4-mix": (("full_de", "full_es", "mix"), {"learning_rate": 2e-4, "temperature": 0.05,
                                                          "distinct_occupations": False}, "t0.05-lr2e-4 + mix"),
     "lr5e-4": (("full_de", "full_es"), {"learning_rate": 5e-4, "distinct_occupations": False},
@@ -55,8 +56,8 @@ RECIPES: dict[str, tuple[tuple[str, ...], dict, str]] = {
     "batch32-lr2e-4": (("full_de", "full_es"), {"learning_rate": 2e-4, "batch_size": 32,
                                                 "distinct_occupations": False},
                        "lr2e-4, a quarter of the negatives, 4x the steps"),
-    "batch256": (("full_de", "full_es"), {"batch_size": 256}, "occupations, twice the negatives, half the steps"),
-    "batch32": (("full_de", "full_es"), {"batch_size": 32}, "occupations, a quarter of the negatives, 4x the steps"),
+    "batch256": (("full_de", "full_es"), {"batch_size": 256}, "card, twice the negatives, half the steps"),
+    "batch32": (("full_de", "full_es"), {"batch_size": 32}, "card, a quarter of the negatives, 4x the steps"),
 }
 
 
@@ -68,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=600.0, help="training seconds per recipe")
     parser.add_argument("--recipes", default=",".join(RECIPES), help=f"comma-separated, among {', '.join(RECIPES)}")
     parser.add_argument("--languages", default="en,es,de,zh")
-    parser.add_argument("--out", default="benchmarks/results/finetune_recipes.csv")
+    parser.add_argument("--out", default="data/reference/finetune_recipes.csv")
+    parser.add_argument("--note", default="", help="recorded with every row (e.g. what else ran meanwhile)")
     args = parser.parse_args(argv)
 
     import shutil
@@ -115,15 +117,19 @@ def main(argv: list[str] | None = None) -> int:
         after = card_table(scored, rank_sets(student, scored))
         row = {"key": key, "recipe": name, "what": what, "datasets": "+".join(sets.pairs), "budget_s": args.budget,
                "batch_size": config.batch_size, "learning_rate": config.learning_rate, "margin": config.margin,
-               "steps": result.steps, "pairs": result.pairs_seen, "train_s": result.train_seconds,
-               "wall_s": round(time.perf_counter() - started, 1), "model": info.name}
+               "temperature": config.temperature, "distinct_occupations": config.distinct_occupations,
+               "schedule": "budget clock", "steps": result.steps, "pairs": result.pairs_seen, "train_s": result.train_seconds,
+               "wall_s": round(time.perf_counter() - started, 1), "model": info.name, "note": args.note}
         for code in codes:
             set_name = scored[code].name
             for metric in ("ndcg@200", "map@100", "accuracy@1"):
                 row[f"{code} {metric}"] = float(after.loc[metric, set_name])
                 row[f"{code} Δ{metric}"] = float(after.loc[metric, set_name] - before.loc[metric, set_name])
         out.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame([row]).to_csv(out, mode="a", header=not out.exists(), index=False)
+        table = pd.concat([pd.read_csv(out), pd.DataFrame([row])]) if out.exists() else pd.DataFrame([row])
+        staged = out.with_suffix(".csv.tmp")
+        table.to_csv(staged, index=False)
+        staged.replace(out)  # the file always holds whole rows, in the columns of the first
         deltas = "  ".join(f"{c} {row[f'{c} Δndcg@200']:+.4f}" for c in codes)
         print(f"{key}: {result.steps} steps, {result.pairs_seen:,} pairs in {result.train_seconds:.0f} s; "
               f"Δndcg@200 {deltas}", flush=True)

@@ -163,7 +163,10 @@ def recipe_attempts(path: str | Path = RECIPE_ATTEMPTS, *, languages: Sequence[s
     """
     frame = pd.read_csv(path)
     deltas = [f"{code} Δndcg@200" for code in languages if f"{code} Δndcg@200" in frame.columns]
-    table = frame[["budget_s", "recipe", "what", "steps", "pairs", "train_s", *deltas]].copy()
+    extra = [c for c in ("learning_rate", "temperature", "schedule", "note") if c in frame.columns]
+    table = frame[["budget_s", "recipe", "what", "steps", "pairs", "train_s", *deltas, *extra]].copy()
+    if "note" in table.columns:
+        table["note"] = table["note"].fillna("")
     table["budget_s"] = table["budget_s"].astype(int)
     target = [c for c in deltas if c.split()[0] in ("es", "de")]
     table["_order"] = -table[target].mean(axis=1) if target else 0.0
