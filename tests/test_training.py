@@ -79,6 +79,24 @@ def test_sampler_groups_lengths(sample_sets):
     assert spread(grouped) < spread(plain)
 
 
+def test_sampler_keeps_two_pairs_of_one_occupation_out_of_a_batch(sample_sets):
+    from collections import Counter
+
+    groups = sample_sets.pair_occupations()
+    assert groups and all(groups.values())  # the sample's TalentCLEF files carry an occupation per pair
+    ds = to_dataset_dict(sample_sets)["full_de"]
+    rows = list(zip(ds["anchor"], ds["positive"]))
+
+    def clashes(sampler):
+        return sum(n - 1 for b in sampler for n in Counter(groups[rows[i]] for i in b).values())
+
+    kept_apart = LengthBucketedNoDuplicatesBatchSampler(ds, batch_size=4, drop_last=True, seed=1, pool_batches=1,
+                                                        pair_groups=groups)
+    plain = LengthBucketedNoDuplicatesBatchSampler(ds, batch_size=4, drop_last=True, seed=1, pool_batches=1)
+    assert clashes(plain) > 0 and clashes(kept_apart) == 0
+    assert all(batch_texts_are_distinct([rows[i] for i in b]) for b in kept_apart)
+
+
 # --- the cached guide ----------------------------------------------------------------------------
 
 def test_cached_guide_gives_the_live_loss(tiny_model_dir: Path):
