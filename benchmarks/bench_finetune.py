@@ -26,11 +26,9 @@ class _stepper:
     """One optimiser step of a trainer's own loss on its own dataloader (what ``trainer.train`` does per step)."""
 
     def __init__(self, trainer, keep: int = 8) -> None:
-        import torch
-
         self.trainer, self.model = trainer, trainer.model
         self.iterator = iter(trainer.get_train_dataloader())
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=5e-5)
+        self.optimizer = trainer.create_optimizer()  # the trainer's own (fused AdamW with torch >= 2.8), lr 5e-5
         self.batches = [next(self.iterator) for _ in range(keep)]
         self.widths: list[int] = []
         self.tokens = [0, 0, 0]  # token positions computed by the student, real tokens, forward passes
