@@ -161,6 +161,9 @@ def budget_callback_class() -> type:
             if self.bar is not None:
                 self.bar.n = round(min(self.train_seconds(), self.budget_s))
                 self.bar.close()
+                # a saved notebook keeps a progress widget's first state: say where it ended in plain text
+                print(f"training budget: {self.train_seconds():.0f} of {self.budget_s:.0f} s spent, "
+                      f"{state.global_step} steps")
             return control
 
     return BudgetClock
