@@ -119,7 +119,8 @@ def budget_callback_class() -> type:
             return self.offset_s + running
 
         def fraction(self) -> float:
-            """Share of the budget spent at the end of the last step (the same in every process)."""
+            """Share of the budget spent now, as the main process has it (every process calls this in step)."""
+            self.spent = shared_value(self.train_seconds())
             return self.spent / self.budget_s if self.budget_s > 0 else 0.0
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .budget import budget_callback_class, evaluation_fractions, saved_seconds, shared_value
+from .budget import budget_callback_class, evaluation_fractions, saved_seconds
 from .data import RetrievalSet
 from .errors import ParameterError
 from .outputs import staged_directory
@@ -281,6 +281,10 @@ def _time_scheduled(trainer_class: type, clock: Any, warmup_ratio: float, schedu
     return TimeScheduledTrainer
 
 
+#: ``max_steps`` of a run bounded by its time budget (the clock stops it long before).
+UNBOUNDED_STEPS = 10**7
+
+
 def build_trainer(model: SentenceTransformer, loss: Any, sets: TrainingSets, config: FinetuneConfig,
                   output_dir: str | Path, *, max_steps: int, evaluator: Any = None,
                   log_rows: list[dict[str, Any]] | None = None, callbacks: Sequence[Any] = (),
@@ -365,30 +369,6 @@ def feasible_batch_size(model: Any, loss: Any, sets: Any, config: FinetuneConfig
                          fix="add training pairs (datasets) or point data_dir at the real TalentCLEF data")
 
 
-def measure_seconds_per_step(trainer: Any, steps: int = 3) -> float:
-    """Time a few forward/backward passes on real training batches (weights unchanged)."""
-    loader = trainer.get_train_dataloader()
-    model, loss = trainer.model, trainer.compute_loss
-    model.train()
-    times = []
-    iterator = iter(loader)
-    for i in range(steps + 1):
-        batch = next(iterator, None)
-        if batch is None:  # small data: fewer batches than timing passes, start the loader again
-            iterator = iter(loader)
-            batch = next(iterator, None)
-        if batch is None:
-            raise ParameterError("the training data makes no full batch",
-                                 fix="lower batch_size or add training pairs (datasets)")
-        start = time.perf_counter()
-        value = loss(model, batch)
-        value.backward()
-        if i:  # the first pass warms up
-            times.append(time.perf_counter() - start)
-    model.zero_grad(set_to_none=True)
-    return sum(times) / len(times)
-
-
 @dataclass
 class FinetuneResult:
     """What a run did."""
@@ -431,8 +411,8 @@ def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: Train
 
     With a time budget (``max_steps`` 0), the run trains until the budget is spent and the
     learning-rate schedule runs on the budget's clock (:mod:`jobmatch_utils.budget`), so a busy
-    machine gives fewer steps but the same schedule; a few real steps are timed first only to bound
-    the step count. With ``max_steps`` the run is step-based and deterministic.
+    machine gives fewer steps but the same schedule. With ``max_steps`` the run is step-based and
+    deterministic.
 
     Example (notebook 04)::
 
@@ -456,17 +436,19 @@ def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: Train
                          "distinct titles for larger batches without duplicates")
             config = replace(config, batch_size=feasible)
     log_rows: list[dict[str, Any]] = []
-    by_time = config.by_time
+    by_time, complete = config.by_time, False
     if previous is not None:
         state = json.loads((previous / "trainer_state.json").read_text(encoding="utf-8"))
         max_steps = int(state["max_steps"])
         log_rows.extend(_rows_from_state(state))
+        complete = by_time and saved_seconds(previous) >= config.time_budget_s or int(state["global_step"]) >= max_steps
+        if complete:
+            notes.append(f"the run was already complete at {previous.name}: its weights were loaded, nothing "
+                         "was trained (use another output folder to train again)")
     elif not by_time:
         max_steps = config.max_steps
-    else:  # an upper bound only: the budget's clock stops the run and drives the schedule
-        probe = build_trainer(model, loss, sets, config, checkpoints, max_steps=1)
-        max_steps = max(2, int(config.time_budget_s / measure_seconds_per_step(probe) * 3) + 1)
-        max_steps = int(shared_value(max_steps))  # every process the same bound (each timed its own probe)
+    else:  # no step count: the budget's clock stops the run and drives the schedule
+        max_steps = UNBOUNDED_STEPS
     eval_fractions: list[float] = []
     if config.eval_steps < 0 and by_time:
         eval_fractions = evaluation_fractions(-config.eval_steps)
@@ -479,12 +461,17 @@ def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: Train
                                     eval_fractions=eval_fractions if evaluator is not None else [])
     trainer = build_trainer(model, loss, sets, config, checkpoints, max_steps=max_steps, evaluator=evaluator,
                             log_rows=log_rows, callbacks=callbacks, clock=clock, time_schedule=by_time)
-    trainer.train(resume_from_checkpoint=str(previous) if previous is not None else None)
+    if previous is not None and complete:  # load the finished weights and state; train no further step
+        from transformers import TrainerState
+
+        trainer._load_from_checkpoint(str(previous))
+        trainer.state = TrainerState.load_from_json(str(previous / "trainer_state.json"))
+    else:
+        trainer.train(resume_from_checkpoint=str(previous) if previous is not None else None)
     train_seconds = clock.train_seconds()
     model.max_seq_length = original_length
     model.eval()
     world = trainer.args.world_size
-    done = trainer.state.global_step - (int(previous.name.split("-")[-1]) if previous is not None else 0)
     pairs_per_step = config.batch_size * config.gradient_accumulation_steps * world
     log = pd.DataFrame(log_rows)
     if cache is not None and cache.retokenized:
@@ -492,7 +479,8 @@ def finetune(model: SentenceTransformer, guide: SentenceTransformer, sets: Train
     return FinetuneResult(
         steps=trainer.state.global_step, pairs_seen=trainer.state.global_step * pairs_per_step,
         train_seconds=round(train_seconds, 2),
-        pairs_per_second=round(done * pairs_per_step / (train_seconds - offset), 2) if train_seconds > offset else 0.0,
+        pairs_per_second=round(trainer.state.global_step * pairs_per_step / train_seconds, 2) if train_seconds > 0
+        else 0.0,  # the whole run's rate, resumed parts included
         fp16=fp16, fp16_reason=reason, max_seq_length=fitted, log=log,
         resumed_from=str(previous) if previous is not None else None,
         guide_texts=cache.texts if cache is not None else 0,

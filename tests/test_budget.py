@@ -41,8 +41,10 @@ def test_a_budget_run_stops_at_the_budget_and_its_learning_rate_reaches_zero(tin
     assert len(rates) >= 3
     peak = rates["learning_rate"].max()
     assert 0 < peak <= config.learning_rate
-    # the rate decays with the clock: the last logged step, at or past the budget, is near zero
-    assert rates["learning_rate"].iloc[-1] <= 0.25 * peak
+    # the rate decays with the clock (never rising after its peak) and is low by the last step; how low
+    # depends on how long a step takes against this short budget
+    after_peak = rates["learning_rate"].iloc[int(rates["learning_rate"].to_numpy().argmax()):]
+    assert after_peak.is_monotonic_decreasing and after_peak.iloc[-1] <= 0.5 * peak
     assert rates["train_seconds"].is_monotonic_increasing
 
 
@@ -70,6 +72,10 @@ def test_a_resumed_budget_run_continues_the_clock(tiny_model_copy: Path, sample_
                       config, tmp_path / "run", progress=False)
     assert result.resumed_from.endswith("checkpoint-2") and result.steps > 2
     assert budget <= result.train_seconds < budget + 5  # the whole run, both parts, spent the budget once
+    assert not result.notes
+    again = finetune(load_model(str(tiny_model_copy))[0], load_model(str(tiny_model_copy))[0], sample_sets, {},
+                     config, tmp_path / "run", progress=False)  # the budget is spent: nothing more to train
+    assert again.steps == result.steps and any("already complete" in note for note in again.notes)
     assert saved_seconds(None) == 0.0 and saved_seconds(tmp_path) == 0.0
 
 
