@@ -73,7 +73,6 @@ def main(argv: list[str] | None = None) -> int:
     from jobmatch_utils.data import load_validation_sets
     from jobmatch_utils.guide_cache import CachedGuideGISTEmbedLoss, GuideEmbeddingCache, freeze
     from jobmatch_utils.models import load_model
-    from jobmatch_utils.sorted_forward import padded_tokens
     from jobmatch_utils.training import FinetuneConfig, build_trainer, fit_max_seq_length
     from jobmatch_utils.training_data import load_training_sets
 

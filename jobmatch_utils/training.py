@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -299,8 +298,6 @@ def build_trainer(model: SentenceTransformer, loss: Any, sets: TrainingSets, con
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from sentence_transformers.base.sampler import BatchSamplers, MultiDatasetBatchSamplers
     from transformers.trainer_callback import PrinterCallback
-
-    from .budget import budget_callback_class
 
     from .samplers import LengthBucketedNoDuplicatesBatchSampler
 
